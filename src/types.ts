@@ -65,6 +65,9 @@ export interface ValidRow {
 /** The terminal outcome of one input row. */
 export type Outcome =
   | { kind: 'created'; row: number; values: string[]; contact: ContactFields; contactId: string }
+  // The contact was already in LiveDesk: our own earlier attempt (a timeout or reset after
+  // LiveDesk stored it) was answered "already been taken" on retry, and the lookup found it.
+  | { kind: 'existing'; row: number; values: string[]; contact: ContactFields; contactId: string }
   | {
       kind: 'failed';
       row: number;

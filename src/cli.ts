@@ -1,0 +1,98 @@
+// The command line: yargs commands and flags, wired to the pipeline. No import logic lives here.
+import yargs from 'yargs';
+import { createLogger } from './log.js';
+import { runImport } from './import.js';
+import { DEFAULT_BASE_URL, LOG_LEVELS, normalizeOptions, UsageError, type RawArgs } from './options.js';
+import { standinCommand } from './standin/command.js';
+
+export const EXIT = { ok: 0, rowsFailed: 1, usage: 2, aborted: 3 } as const;
+
+const EPILOG = `Credentials are read only from the environment: LIVEDESK_API_KEY and LIVEDESK_API_SECRET
+(Project Settings - API Management). LIVEDESK_INBOX_ID and LIVEDESK_BASE_URL may stand in for
+--inbox-id and --base-url.
+
+Exit codes: 0 every row imported (dry run: every row valid), 1 finished with failed rows,
+2 bad usage or configuration (nothing sent), 3 stopped early (credentials refused, unknown inbox).`;
+
+export interface CliIO {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+}
+
+export async function main(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const say = (text: string): void => void io.stderr.write(text + '\n');
+
+  const parser = yargs(argv)
+    .scriptName('livedesk-import')
+    .usage('$0 <file> [options]\n\nImport contacts from a CSV file into LiveDesk.')
+    .command(
+      '$0 <file>',
+      'import the contacts in a CSV file',
+      (y) =>
+        y
+          .positional('file', { type: 'string', describe: 'CSV file with a header row' })
+          .option('inbox-id', { type: 'string', describe: 'LiveDesk inbox (channel) ID [env LIVEDESK_INBOX_ID]' })
+          .option('base-url', { type: 'string', describe: `LiveDesk API base URL [env LIVEDESK_BASE_URL] (default ${DEFAULT_BASE_URL})` })
+          .option('mapping', { type: 'string', describe: 'JSON file: LiveDesk field → column name (or list of columns tried in order)' })
+          .option('concurrency', { type: 'number', describe: 'requests in flight at once', default: 8 })
+          .option('rate', { type: 'number', describe: 'most requests per second, retries included', default: 10 })
+          .option('retries', { type: 'number', describe: 'retries per row on 429, 5xx, timeouts, network errors', default: 5 })
+          .option('timeout', { type: 'number', describe: 'per-request timeout in ms', default: 30000 })
+          .option('results', { type: 'string', describe: 'results CSV (default: <input>.results.csv beside the input)' })
+          .option('failures', { type: 'string', describe: 'failures CSV (default: <input>.failures.csv beside the input)' })
+          .option('summary', { type: 'string', describe: 'also write the summary as JSON to this file' })
+          .option('dry-run', { type: 'boolean', describe: 'read, map and validate every row; send nothing (no credentials needed)', default: false })
+          .option('delimiter', { type: 'string', describe: 'field delimiter (default: detected among , ; tab |)' })
+          .option('log-level', { type: 'string', choices: LOG_LEVELS, describe: 'log detail (default: warn on stderr, info in --log-file)' })
+          .option('log-file', { type: 'string', describe: 'write pino JSON-lines logs to this file' })
+          .example('$0 contacts.csv --dry-run', 'check a spreadsheet: every row mapped and validated, nothing sent')
+          .example('LIVEDESK_API_KEY=… LIVEDESK_API_SECRET=… $0 crm-export.csv --inbox-id 407', 'migrate a CRM export')
+          .example('$0 nightly.csv --inbox-id 407 --rate 20 --summary nightly.json --log-file nightly.log', 'a nightly batch load with machine-readable outputs')
+          .example('$0 contacts.failures.csv --inbox-id 407', 'retry the rows you fixed in the failures file')
+          .example('$0 export.csv --mapping mapping.json --inbox-id 407', 'say which columns feed which field')
+          .epilog(EPILOG),
+      async (args) => {
+        exitCode = await importCommand(args as RawArgs, io, say);
+      },
+    )
+    .command(standinCommand)
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version()
+    .wrap(Math.min(110, (io.stderr as NodeJS.WriteStream).columns ?? 100))
+    .fail((msg, err) => {
+      if (err && !(err instanceof UsageError)) throw err;
+      say(`livedesk-import: ${msg ?? err?.message}\nRun livedesk-import --help for the options.`);
+      exitCode = EXIT.usage;
+    });
+
+  await parser.parseAsync();
+  return exitCode;
+}
+
+async function importCommand(args: RawArgs, io: CliIO, say: (text: string) => void): Promise<number> {
+  let opts;
+  try {
+    opts = normalizeOptions(args, io.env);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      say(`livedesk-import: ${e.message}`);
+      return EXIT.usage;
+    }
+    throw e;
+  }
+  const log = createLogger({ human: io.stderr, ...(opts.logLevel ? { level: opts.logLevel } : {}), ...(opts.logFile ? { file: opts.logFile } : {}) });
+  try {
+    const { exitCode } = await runImport(opts, { log, say });
+    return exitCode;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      say(`livedesk-import: ${e.message}`);
+      return EXIT.usage;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,173 @@
+// Flags + environment → one validated, typed Options object. Everything is checked here, before
+// anything is read or sent; a bad value stops the run with exit 2 and names the flag.
+import { existsSync, statSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
+
+export const DEFAULT_BASE_URL = 'https://livedesk-api.engagelab.com';
+
+export interface Options {
+  /** Input CSV path. */
+  file: string;
+  /** LiveDesk inbox (channel) ID; a number when it is all digits, as the API example sends. */
+  inboxId: number | string;
+  baseUrl: string;
+  /** Only from LIVEDESK_API_KEY / LIVEDESK_API_SECRET; empty in a dry run without them. */
+  apiKey: string;
+  apiSecret: string;
+  mapping?: string;
+  /** @default 8 — requests in flight at once (1..256). */
+  concurrency: number;
+  /** @default 10 — most requests a second, retries included (0.1..10000). */
+  rate: number;
+  /** @default 5 — retries after the first attempt (0..50). */
+  retries: number;
+  /** @default 30000 — per request, ms (100..600000). */
+  timeoutMs: number;
+  results: string;
+  failures: string;
+  summary?: string;
+  dryRun: boolean;
+  delimiter?: string;
+  /** Unset: warnings on stderr, and `info` (one line per failed row) in --log-file. */
+  logLevel?: LogLevel;
+  logFile?: string;
+}
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Bad usage or configuration: exit 2, nothing sent. */
+export class UsageError extends Error {
+  readonly code = 'usage_error';
+}
+
+/** The raw values yargs hands over (strings and numbers as typed, before our checks). */
+export interface RawArgs {
+  file?: unknown;
+  inboxId?: unknown;
+  baseUrl?: unknown;
+  mapping?: unknown;
+  concurrency?: unknown;
+  rate?: unknown;
+  retries?: unknown;
+  timeout?: unknown;
+  results?: unknown;
+  failures?: unknown;
+  summary?: unknown;
+  dryRun?: unknown;
+  delimiter?: unknown;
+  logLevel?: unknown;
+  logFile?: unknown;
+}
+
+function numberFlag(name: string, value: unknown, dflt: number, min: number, max: number, integer: boolean): number {
+  if (value === undefined) return dflt;
+  const n = typeof value === 'number' ? value : Number(String(value).trim());
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
+    throw new UsageError(`--${name} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}; got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+function stringFlag(name: string, value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (Array.isArray(value)) throw new UsageError(`--${name} was given more than once`);
+  const s = String(value).trim();
+  if (s === '') throw new UsageError(`--${name} needs a value`);
+  return s;
+}
+
+/** `contacts.csv` → `contacts.results.csv`, beside the input. */
+export function defaultOutputPath(input: string, kind: 'results' | 'failures'): string {
+  const ext = extname(input);
+  const stem = ext.toLowerCase() === '.csv' || ext.toLowerCase() === '.txt' ? basename(input, ext) : basename(input);
+  return join(dirname(input), `${stem}.${kind}.csv`);
+}
+
+function checkWritableTarget(flag: string, path: string): void {
+  const dir = dirname(path);
+  if (!existsSync(dir)) throw new UsageError(`--${flag} ${path}: folder ${dir} does not exist`);
+  if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`--${flag} ${path} is a folder; give a file name`);
+}
+
+export function normalizeOptions(raw: RawArgs, env: NodeJS.ProcessEnv): Options {
+  const file = stringFlag('file', raw.file);
+  if (!file) throw new UsageError('name the CSV file to import, e.g. livedesk-import contacts.csv --inbox-id 407');
+  if (!existsSync(file)) throw new UsageError(`input file ${file} does not exist`);
+  if (statSync(file).isDirectory()) throw new UsageError(`input ${file} is a folder; name a CSV file`);
+
+  const dryRun = raw.dryRun === true;
+
+  const baseUrl = stringFlag('base-url', raw.baseUrl) ?? env.LIVEDESK_BASE_URL?.trim() ?? DEFAULT_BASE_URL;
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new UsageError(`--base-url ${JSON.stringify(baseUrl)} is not a URL; expected e.g. ${DEFAULT_BASE_URL}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new UsageError(`--base-url must start with https:// (or http:// for a local stand-in); got ${baseUrl}`);
+  }
+  if (url.username || url.password) {
+    throw new UsageError('--base-url must not carry credentials; set LIVEDESK_API_KEY and LIVEDESK_API_SECRET instead');
+  }
+  if (url.search || url.hash) throw new UsageError(`--base-url must not have a query or fragment; got ${url.origin}${url.pathname}…`);
+
+  const inboxRaw = stringFlag('inbox-id', raw.inboxId) ?? (env.LIVEDESK_INBOX_ID?.trim() || undefined);
+  if (inboxRaw === undefined && !dryRun) {
+    throw new UsageError('--inbox-id is required (or set LIVEDESK_INBOX_ID): the channel ID from Project Settings - Channels - channel - Settings');
+  }
+  if (inboxRaw !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(inboxRaw)) {
+    throw new UsageError(`--inbox-id must be the channel's ID (letters, digits, - or _); got ${JSON.stringify(inboxRaw)}`);
+  }
+  const inboxId = inboxRaw === undefined ? '' : /^\d{1,15}$/.test(inboxRaw) ? Number(inboxRaw) : inboxRaw;
+
+  const apiKey = env.LIVEDESK_API_KEY?.trim() ?? '';
+  const apiSecret = env.LIVEDESK_API_SECRET?.trim() ?? '';
+  if (!dryRun && (!apiKey || !apiSecret)) {
+    const missing = [!apiKey && 'LIVEDESK_API_KEY', !apiSecret && 'LIVEDESK_API_SECRET'].filter(Boolean).join(' and ');
+    throw new UsageError(`${missing} must be set in the environment (Project Settings - API Management); credentials are never taken as flags. Use --dry-run to check a file without them.`);
+  }
+
+  const mapping = stringFlag('mapping', raw.mapping);
+  if (mapping !== undefined && !existsSync(mapping)) throw new UsageError(`--mapping file ${mapping} does not exist`);
+
+  const delimiter = stringFlag('delimiter', raw.delimiter);
+  const delim = delimiter === undefined ? undefined : delimiter === '\\t' || delimiter.toLowerCase() === 'tab' ? '\t' : delimiter;
+  if (delim !== undefined && delim.length !== 1) throw new UsageError(`--delimiter must be one character (or "tab"); got ${JSON.stringify(delimiter)}`);
+  if (delim !== undefined && /["\r\n]/.test(delim)) throw new UsageError('--delimiter cannot be a quote or a line break');
+
+  const results = stringFlag('results', raw.results) ?? defaultOutputPath(file, 'results');
+  const failures = stringFlag('failures', raw.failures) ?? defaultOutputPath(file, 'failures');
+  const summary = stringFlag('summary', raw.summary);
+  const logFile = stringFlag('log-file', raw.logFile);
+  for (const [flag, p] of [['results', results], ['failures', failures], ['summary', summary], ['log-file', logFile]] as const) {
+    if (p !== undefined) checkWritableTarget(flag, p);
+  }
+  const outputs = [results, failures, summary, logFile].filter((p): p is string => p !== undefined);
+  if (new Set(outputs).size !== outputs.length) throw new UsageError('--results, --failures, --summary and --log-file must be different files');
+  if (outputs.includes(file)) throw new UsageError(`an output file is the input file ${file}; it would be overwritten`);
+
+  const logLevel = stringFlag('log-level', raw.logLevel) as LogLevel | undefined;
+  if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}; got ${JSON.stringify(raw.logLevel)}`);
+
+  return {
+    file,
+    inboxId,
+    baseUrl: url.href.replace(/\/+$/, ''),
+    apiKey,
+    apiSecret,
+    ...(mapping === undefined ? {} : { mapping }),
+    concurrency: numberFlag('concurrency', raw.concurrency, 8, 1, 256, true),
+    rate: numberFlag('rate', raw.rate, 10, 0.1, 10_000, false),
+    retries: numberFlag('retries', raw.retries, 5, 0, 50, true),
+    timeoutMs: numberFlag('timeout', raw.timeout, 30_000, 100, 600_000, true),
+    results,
+    failures,
+    ...(summary === undefined ? {} : { summary }),
+    dryRun,
+    ...(delim === undefined ? {} : { delimiter: delim }),
+    ...(logLevel === undefined ? {} : { logLevel }),
+    ...(logFile === undefined ? {} : { logFile }),
+  };
+}

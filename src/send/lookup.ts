@@ -1,0 +1,41 @@
+// Find a contact LiveDesk already holds, by exact match on a unique key. Used after a retry was
+// answered "already been taken", to record the contact's ID instead of a failure.
+import type { ContactFields } from '../types.js';
+import type { SenderContext } from './sender.js';
+
+interface FoundContact {
+  id?: unknown;
+  email?: unknown;
+  phone_number?: unknown;
+  identifier?: unknown;
+}
+
+const MAX_PAGES = 3;
+
+export async function findExisting(
+  ctx: Pick<SenderContext, 'client' | 'pacer' | 'stop' | 'stats'>,
+  c: ContactFields,
+): Promise<string | undefined> {
+  const probes: Array<[string, (f: FoundContact) => boolean]> = [];
+  if (c.identifier) probes.push([c.identifier, (f) => f.identifier === c.identifier]);
+  if (c.email) {
+    const email = c.email.toLowerCase();
+    probes.push([c.email, (f) => typeof f.email === 'string' && f.email.toLowerCase() === email]);
+  }
+  if (c.phone_number) probes.push([c.phone_number, (f) => f.phone_number === c.phone_number]);
+
+  for (const [query, matches] of probes) {
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      await ctx.pacer.take(ctx.stop);
+      ctx.stats.requests++;
+      const answer = await ctx.client.searchContacts(query, page);
+      if (answer.status !== 200) break;
+      const parsed = JSON.parse(answer.body) as { payload?: FoundContact[] };
+      const list = Array.isArray(parsed.payload) ? parsed.payload : [];
+      const hit = list.find(matches);
+      if (hit && (typeof hit.id === 'number' || typeof hit.id === 'string')) return String(hit.id);
+      if (list.length < 15) break;
+    }
+  }
+  return undefined;
+}
