@@ -1,0 +1,88 @@
+// Fault injection for the stand-in: which misbehaviour a create gets, and how long answers wait.
+
+export interface StandinFaults {
+  /** 0..1 share of POST creates answered 500 (nothing stored). */
+  errorRate?: number;
+  /** 0..1 share of creates whose socket is destroyed BEFORE the contact is stored. */
+  resetBeforeRate?: number;
+  /** 0..1 share of creates stored, then the socket destroyed without an answer. */
+  resetAfterRate?: number;
+  /** 0..1 share of creates stored, then never answered. */
+  hangAfterRate?: number;
+  /** Added delay before every API answer. */
+  latencyMs?: number;
+  /** Plus a uniform random 0..jitter. */
+  latencyJitterMs?: number;
+}
+
+export type FaultKind = 'resetBefore' | 'error' | 'resetAfter' | 'hangAfter';
+
+const RATE_KEYS = ['errorRate', 'resetBeforeRate', 'resetAfterRate', 'hangAfterRate'] as const;
+const DELAY_KEYS = ['latencyMs', 'latencyJitterMs'] as const;
+
+/** Checks fault settings from code or from JSON; throws a RangeError naming the bad key. */
+export function checkFaults(input: unknown): StandinFaults {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new RangeError('faults must be an object');
+  }
+  const record = input as Record<string, unknown>;
+  const known: readonly string[] = [...RATE_KEYS, ...DELAY_KEYS];
+  const unknownKey = Object.keys(record).find((key) => !known.includes(key));
+  if (unknownKey !== undefined) throw new RangeError(`unknown fault setting "${unknownKey}"`);
+  const faults: StandinFaults = {};
+  for (const key of RATE_KEYS) {
+    const value = record[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
+      throw new RangeError(`${key} must be a number from 0 to 1`);
+    }
+    faults[key] = value;
+  }
+  for (const key of DELAY_KEYS) {
+    const value = record[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw new RangeError(`${key} must be a number of milliseconds >= 0`);
+    }
+    faults[key] = value;
+  }
+  return faults;
+}
+
+/** mulberry32: tiny, seedable, good enough to make fault runs repeatable. */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Picks the fault for one create. Every rate is drawn on every create, so a seeded run consumes
+ * the same random stream whatever the settings; the first fault whose draw hits wins.
+ */
+export function drawFault(faults: StandinFaults, random: () => number): FaultKind | null {
+  const draws: Array<[FaultKind, number | undefined]> = [
+    ['resetBefore', faults.resetBeforeRate],
+    ['error', faults.errorRate],
+    ['resetAfter', faults.resetAfterRate],
+    ['hangAfter', faults.hangAfterRate],
+  ];
+  let hit: FaultKind | null = null;
+  for (const [kind, rate] of draws) {
+    const roll = random();
+    if (hit === null && roll < (rate ?? 0)) hit = kind;
+  }
+  return hit;
+}
+
+/** Jitter uses Math.random so that latency never shifts the seeded fault stream. */
+export function latencyFor(faults: StandinFaults): number {
+  const base = faults.latencyMs ?? 0;
+  const jitter = faults.latencyJitterMs ?? 0;
+  return base + (jitter > 0 ? Math.random() * jitter : 0);
+}

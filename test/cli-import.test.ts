@@ -1,0 +1,259 @@
+// The importer as a user runs it: the built CLI as a child process against the LiveDesk stand-in
+// on a loopback port. Each test checks what a person would: exit code, output files, server state.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startStandin, type Standin } from '../src/standin/server.js';
+import { CREDS, KEY, SECRET, people, readCsv, runCli, tempDir, writeCsv } from './helpers/cli.js';
+
+const HEADER = ['Full Name', 'Email', 'Phone', 'External ID'];
+let server: Standin;
+let dir: string;
+
+beforeAll(async () => {
+  server = await startStandin({ port: 0, apiKey: KEY, apiSecret: SECRET, inboxIds: [407], seed: 7 });
+});
+afterAll(async () => {
+  await server.close();
+});
+beforeEach(() => {
+  server.reset();
+  server.setFaults({});
+  server.setRateLimit(0);
+  dir = tempDir();
+});
+
+const live = (file: string, ...extra: string[]): string[] => [file, '--inbox-id', '407', '--base-url', server.url, '--rate', '1000', ...extra];
+
+function idsOnServer(): string[] {
+  return server.contacts().map((c) => String(c.id)).sort();
+}
+
+describe('import against the stand-in', () => {
+  it('creates every row once and writes the server IDs to the results file', async () => {
+    const input = writeCsv(dir, 'contacts.csv', [HEADER, ...people(60)]);
+    const run = await runCli([...live(input), '--concurrency', '6', '--summary', join(dir, 's.json')], CREDS);
+    expect(run.code, run.stderr).toBe(0);
+
+    const results = readCsv(join(dir, 'contacts.results.csv'));
+    expect(results.header).toEqual(['row', 'outcome', 'contact_id', 'name', 'email', 'phone_number', 'identifier']);
+    expect(results.rows).toHaveLength(60);
+    expect(results.rows.map((r) => r.contact_id).sort()).toEqual(idsOnServer());
+    expect(new Set(results.rows.map((r) => r.row)).size).toBe(60);
+    const r7 = results.rows.find((r) => r.row === '7')!;
+    expect(r7).toMatchObject({ outcome: 'created', name: 'Person 7', email: 'person7@example.com', phone_number: '+14155550007', identifier: 'crm-7' });
+    const stored = server.contacts().find((c) => String(c.id) === r7.contact_id)!;
+    expect(stored).toMatchObject({ name: 'Person 7', email: 'person7@example.com', identifier: 'crm-7', inbox_id: '407' });
+
+    expect(readCsv(join(dir, 'contacts.failures.csv')).rows).toHaveLength(0);
+    expect(server.stats().maxInFlight).toBeLessThanOrEqual(6);
+    const summary = JSON.parse(readFileSync(join(dir, 's.json'), 'utf8'));
+    expect(summary).toMatchObject({ rows: 60, created: 60, failed: 0, skipped: 0, notSent: 0, byError: {}, requests: 60, retries: 0, dryRun: false });
+    expect(run.stderr).toMatch(/name\s+← "Full Name"/);
+    expect(run.stderr).toMatch(/60 created/);
+  });
+
+  it('puts each bad row in the failures file with its own columns, a code and a message', async () => {
+    server.reset();
+    const input = join(dir, 'mixed.csv');
+    writeFileSync(
+      input,
+      [
+        'Full Name,Email,Phone,External ID,Notes',
+        'Good One,good1@example.com,+14155550101,g1,fine',
+        'Bad Mail,not-an-email,,g2,',
+        'Bad Phone,,555-0100,g3,',
+        ',,,,only notes',
+        'Good Two,good2@example.com,,g4,"has, comma"',
+        'Too,many,fields,here,x,y',
+        'Dup Mail,GOOD1@example.com,,g5,',
+        ',,,,',
+      ].join('\n') + '\n',
+    );
+    const run = await runCli([...live(input), '--summary', join(dir, 's.json')], CREDS);
+    expect(run.code, run.stderr).toBe(1);
+
+    const failures = readCsv(join(dir, 'mixed.failures.csv'));
+    expect(failures.header).toEqual(['Full Name', 'Email', 'Phone', 'External ID', 'Notes', '_row', '_error', '_message']);
+    const byRow = Object.fromEntries(failures.rows.map((r) => [r._row, r]));
+    expect(Object.keys(byRow).sort()).toEqual(['2', '3', '4', '6', '7']);
+    expect(byRow['2']).toMatchObject({ _error: 'invalid_email', Email: 'not-an-email' });
+    expect(byRow['3']).toMatchObject({ _error: 'invalid_phone', Phone: '555-0100' });
+    expect(byRow['4']).toMatchObject({ _error: 'no_contact_data', Notes: 'only notes' });
+    expect(byRow['6']).toMatchObject({ _error: 'malformed_row' });
+    expect(byRow['6']!._message).toMatch(/line 7/);
+    expect(byRow['7']).toMatchObject({ _error: 'rejected', Email: 'GOOD1@example.com' });
+    expect(byRow['7']!._message).toMatch(/Email has already been taken/);
+
+    const results = readCsv(join(dir, 'mixed.results.csv'));
+    expect(results.rows.map((r) => r.row)).toEqual(expect.arrayContaining(['1', '5']));
+    expect(results.rows).toHaveLength(2);
+    const summary = JSON.parse(readFileSync(join(dir, 's.json'), 'utf8'));
+    expect(summary).toMatchObject({ rows: 8, created: 2, failed: 5, skipped: 1, notSent: 0 });
+    expect(summary.byError).toEqual({ invalid_email: 1, invalid_phone: 1, no_contact_data: 1, malformed_row: 1, rejected: 1 });
+    expect(summary.created + summary.failed + summary.skipped + summary.notSent).toBe(summary.rows);
+
+    // The person fixes the rows in the failures file and feeds it straight back in.
+    const fixed = readFileSync(join(dir, 'mixed.failures.csv'), 'utf8')
+      .replace('not-an-email', 'bad.mail@example.com')
+      .replace('555-0100', '+14155550100');
+    writeFileSync(join(dir, 'retry.csv'), fixed);
+    const again = await runCli(live(join(dir, 'retry.csv')), CREDS);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/ignored: .*"_row"/);
+    const retried = readCsv(join(dir, 'retry.results.csv'));
+    expect(retried.rows.map((r) => r.email).filter(Boolean).sort()).toEqual(['bad.mail@example.com']);
+    expect(retried.rows.map((r) => r.phone_number).filter(Boolean)).toEqual(['+14155550100']);
+    const stillFailing = readCsv(join(dir, 'retry.failures.csv'));
+    expect(stillFailing.header.filter((h) => h.startsWith('_'))).toEqual(['_row', '_error', '_message']);
+  });
+
+  it('a dry run sends nothing, needs no credentials, and writes the same failures as a live run', async () => {
+    const input = writeCsv(dir, 'c.csv', [
+      HEADER,
+      ...people(5),
+      ['Bad', 'bad@', '', 'x1'],
+      ['', '', '+0123', ''],
+      ['', '', '', ''],
+    ]);
+    const dry = await runCli([input, '--dry-run', '--failures', join(dir, 'dry.failures.csv'), '--summary', join(dir, 'dry.json')]);
+    expect(dry.code, dry.stderr).toBe(1);
+    expect(server.stats().requests).toBe(0);
+    expect(existsSync(join(dir, 'c.results.csv'))).toBe(false);
+    expect(JSON.parse(readFileSync(join(dir, 'dry.json'), 'utf8'))).toMatchObject({ rows: 8, valid: 5, invalid: 2, failed: 2, skipped: 1, dryRun: true, requests: 0 });
+
+    const wet = await runCli(live(input), CREDS);
+    expect(wet.code).toBe(1);
+    expect(readFileSync(join(dir, 'dry.failures.csv'), 'utf8')).toBe(readFileSync(join(dir, 'c.failures.csv'), 'utf8'));
+
+    const clean = writeCsv(dir, 'clean.csv', [HEADER, ...people(3)]);
+    expect((await runCli([clean, '--dry-run'])).code).toBe(0);
+  });
+
+  it('stops at once on wrong credentials: exit 3, at most --concurrency requests, rows counted as not sent', async () => {
+    const input = writeCsv(dir, 'c.csv', [HEADER, ...people(200)]);
+    const run = await runCli([...live(input), '--concurrency', '4', '--summary', join(dir, 's.json')], {
+      LIVEDESK_API_KEY: 'wrong',
+      LIVEDESK_API_SECRET: 'wrong',
+    });
+    expect(run.code).toBe(3);
+    expect(run.ms).toBeLessThan(5000);
+    expect(server.stats().requests).toBeLessThanOrEqual(4);
+    expect(run.stderr).toMatch(/LIVEDESK_API_KEY/);
+    const s = JSON.parse(readFileSync(join(dir, 's.json'), 'utf8'));
+    expect(s).toMatchObject({ aborted: true, created: 0, failed: 0 });
+    expect(s.notSent).toBe(s.rows);
+    expect(readCsv(join(dir, 'c.results.csv')).rows).toHaveLength(0);
+    expect(readCsv(join(dir, 'c.failures.csv')).rows).toHaveLength(0);
+  });
+
+  it('stops on an unknown inbox with exit 3 and says to check --inbox-id', async () => {
+    const input = writeCsv(dir, 'c.csv', [HEADER, ...people(20)]);
+    const run = await runCli([input, '--inbox-id', '999', '--base-url', server.url], CREDS);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/inbox 999 was not found/);
+    expect(server.contacts()).toHaveLength(0);
+  });
+
+  it('retries 5xx and resets, and never stores a contact twice', async () => {
+    server.setFaults({ errorRate: 0.2, resetBeforeRate: 0.1, resetAfterRate: 0.1 });
+    const input = writeCsv(dir, 'c.csv', [HEADER, ...people(120)]);
+    const run = await runCli([...live(input), '--retries', '10', '--summary', join(dir, 's.json')], CREDS);
+    expect(run.code, run.stderr).toBe(0);
+    const results = readCsv(join(dir, 'c.results.csv'));
+    expect(results.rows).toHaveLength(120);
+    expect(results.rows.map((r) => r.contact_id).sort()).toEqual(idsOnServer());
+    expect(server.contacts()).toHaveLength(120);
+    const s = JSON.parse(readFileSync(join(dir, 's.json'), 'utf8'));
+    expect(s.retries).toBeGreaterThan(0);
+    expect(s.created + s.existing).toBe(120);
+    expect(s.existing).toBeGreaterThan(0);
+    expect(results.rows.filter((r) => r.outcome === 'existing')).toHaveLength(s.existing);
+  });
+
+  it('does not resend a name-only row after an ambiguous failure', async () => {
+    server.setFaults({ resetAfterRate: 1 });
+    const input = writeCsv(dir, 'c.csv', [['name'], ['Only A Name']]);
+    const run = await runCli(live(input), CREDS);
+    expect(run.code).toBe(1);
+    const f = readCsv(join(dir, 'c.failures.csv')).rows;
+    expect(f).toMatchObject([{ name: 'Only A Name', _error: 'unconfirmed' }]);
+    expect(f[0]!._message).toMatch(/check LiveDesk/);
+    expect(server.contacts()).toHaveLength(1);
+    expect(server.stats().creates).toBe(1);
+  });
+
+  it('honours 429 and Retry-After and ends with every row created', async () => {
+    server.setRateLimit(20);
+    const input = writeCsv(dir, 'c.csv', [HEADER, ...people(40)]);
+    const run = await runCli([input, '--inbox-id', '407', '--base-url', server.url, '--rate', '40', '--summary', join(dir, 's.json')], CREDS);
+    expect(run.code, run.stderr).toBe(0);
+    expect(readCsv(join(dir, 'c.results.csv')).rows).toHaveLength(40);
+    expect(server.contacts()).toHaveLength(40);
+  });
+
+  it('gives up after --retries and fails the row with the last reason', async () => {
+    server.setFaults({ errorRate: 1 });
+    const input = writeCsv(dir, 'c.csv', [HEADER, ...people(2)]);
+    const run = await runCli([...live(input), '--retries', '1'], CREDS);
+    expect(run.code).toBe(1);
+    const f = readCsv(join(dir, 'c.failures.csv')).rows;
+    expect(f.map((r) => r._error)).toEqual(['server_error', 'server_error']);
+    expect(f[0]!._message).toMatch(/gave up after 2 attempts/);
+  });
+
+  it('fails a timed-out row as timeout after its retries', async () => {
+    server.setFaults({ latencyMs: 2000 });
+    const input = writeCsv(dir, 'c.csv', [['name', 'email'], ['Slow', 'slow@example.com']]);
+    const run = await runCli([...live(input), '--timeout', '200', '--retries', '1'], CREDS);
+    expect(run.code).toBe(1);
+    expect(readCsv(join(dir, 'c.failures.csv')).rows[0]).toMatchObject({ _error: 'timeout' });
+  });
+});
+
+describe('usage errors stop before anything is sent (exit 2)', () => {
+  const cases: Array<[string, string[], NodeJS.ProcessEnv, RegExp]> = [
+    ['an unknown flag', ['--bogus'], CREDS, /Unknown argument: bogus/],
+    ['no inbox', [], CREDS, /--inbox-id is required/],
+    ['no credentials', ['--inbox-id', '407'], {}, /LIVEDESK_API_KEY and LIVEDESK_API_SECRET must be set/],
+    ['a bad number', ['--inbox-id', '407', '--concurrency', 'lots'], CREDS, /--concurrency/],
+  ];
+  it.each(cases)('%s', async (_name, args, env, message) => {
+    const input = writeCsv(dir, 'c.csv', [HEADER, ...people(3)]);
+    const run = await runCli([input, '--base-url', server.url, ...args], env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(server.stats().requests).toBe(0);
+  });
+
+  it('a file with no recognizable column', async () => {
+    const input = writeCsv(dir, 'c.csv', [['foo', 'bar'], ['1', '2']]);
+    const run = await runCli([input, '--dry-run']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/no column .* could be matched.*"foo", "bar"/s);
+  });
+
+  it('prints help with examples', async () => {
+    const run = await runCli(['--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/--inbox-id/);
+    expect(run.stdout).toMatch(/Examples:/);
+  });
+});
+
+describe('credentials never leak', () => {
+  it('no output of a run carries the key, the secret or their base64 form', async () => {
+    const input = writeCsv(dir, 'c.csv', [HEADER, ...people(5), ['Bad', 'bad@', '', '']]);
+    const log = join(dir, 'run.log');
+    const run = await runCli([...live(input), '--log-file', log, '--log-level', 'debug', '--summary', join(dir, 's.json')], CREDS);
+    const wrong = await runCli([...live(input), '--log-file', join(dir, 'wrong.log')], { LIVEDESK_API_KEY: KEY, LIVEDESK_API_SECRET: 'nope' });
+    const texts = [run.stdout, run.stderr, wrong.stdout, wrong.stderr, ...['run.log', 'wrong.log', 's.json', 'c.results.csv', 'c.failures.csv'].map((f) => readFileSync(join(dir, f), 'utf8'))];
+    const basic = Buffer.from(`${KEY}:${SECRET}`).toString('base64');
+    for (const t of texts) {
+      expect(t).not.toContain(KEY);
+      expect(t).not.toContain(SECRET);
+      expect(t).not.toContain(basic);
+    }
+    expect(readFileSync(log, 'utf8')).toMatch(/"error":"invalid_email"/);
+  });
+});
