@@ -6,13 +6,15 @@ import { DEFAULT_BASE_URL, LOG_LEVELS, normalizeOptions, UsageError, type RawArg
 import { standinCommand } from './standin/command.js';
 
 export const EXIT = { ok: 0, rowsFailed: 1, usage: 2, aborted: 3 } as const;
+const exitForSignal = (sig: NodeJS.Signals): number => (sig === 'SIGTERM' ? 143 : 130);
 
 const EPILOG = `Credentials are read only from the environment: LIVEDESK_API_KEY and LIVEDESK_API_SECRET
 (Project Settings - API Management). LIVEDESK_INBOX_ID and LIVEDESK_BASE_URL may stand in for
 --inbox-id and --base-url.
 
 Exit codes: 0 every row imported (dry run: every row valid), 1 finished with failed rows,
-2 bad usage or configuration (nothing sent), 3 stopped early (credentials refused, unknown inbox).`;
+2 bad usage or configuration (nothing sent), 3 stopped early (credentials refused, unknown inbox),
+130/143 stopped by Ctrl-C / SIGTERM (outputs complete up to that point).`;
 
 export interface CliIO {
   stdout: NodeJS.WritableStream;
@@ -48,7 +50,7 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
           .option('log-level', { type: 'string', choices: LOG_LEVELS, describe: 'log detail (default: warn on stderr, info in --log-file)' })
           .option('log-file', { type: 'string', describe: 'write pino JSON-lines logs to this file' })
           .example('$0 contacts.csv --dry-run', 'check a spreadsheet: every row mapped and validated, nothing sent')
-          .example('LIVEDESK_API_KEY=… LIVEDESK_API_SECRET=… $0 crm-export.csv --inbox-id 407', 'migrate a CRM export')
+          .example('$0 crm-export.csv --inbox-id 407', 'migrate a CRM export (LIVEDESK_API_KEY and LIVEDESK_API_SECRET set in the environment)')
           .example('$0 nightly.csv --inbox-id 407 --rate 20 --summary nightly.json --log-file nightly.log', 'a nightly batch load with machine-readable outputs')
           .example('$0 contacts.failures.csv --inbox-id 407', 'retry the rows you fixed in the failures file')
           .example('$0 export.csv --mapping mapping.json --inbox-id 407', 'say which columns feed which field')
@@ -85,14 +87,29 @@ async function importCommand(args: RawArgs, io: CliIO, say: (text: string) => vo
     throw e;
   }
   const log = createLogger({ human: io.stderr, ...(opts.logLevel ? { level: opts.logLevel } : {}), ...(opts.logFile ? { file: opts.logFile } : {}) });
+  // First Ctrl-C (or SIGTERM): stop reading, let requests in flight finish, flush the files and
+  // print the summary. A second one leaves at once.
+  const stop = new AbortController();
+  let signalled: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (signalled) process.exit(exitForSignal(sig));
+    signalled = sig;
+    say(`\n${sig} received: finishing the requests in flight and writing the outputs (press Ctrl-C again to quit at once)`);
+    stop.abort(`${sig} received`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
-    const { exitCode } = await runImport(opts, { log, say });
-    return exitCode;
+    const { exitCode } = await runImport(opts, { log, say, stop: stop.signal });
+    return signalled ? exitForSignal(signalled) : exitCode;
   } catch (e) {
     if (e instanceof UsageError) {
       say(`livedesk-import: ${e.message}`);
       return EXIT.usage;
     }
     throw e;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }

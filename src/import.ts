@@ -15,6 +15,8 @@ import { FailuresWriter } from './sinks/failures.js';
 import { ResultsWriter } from './sinks/results.js';
 import { countFailure, emptySummary, formatSummary, writeSummaryJson, type Summary } from './sinks/summary.js';
 import { UsageError } from './options.js';
+import { startProgress } from './progress.js';
+import { statSync } from 'node:fs';
 import { SourceError } from './source/csv-source.js';
 import { MappingError } from './map/index.js';
 import type { ErrorCode } from './types.js';
@@ -27,6 +29,8 @@ export interface ImportIO {
   client?: LiveDeskClient;
   /** Aborting this stops the run like a fatal error would (rows left unsent). */
   stop?: AbortSignal;
+  /** How often the progress line is printed; 0 turns it off. */
+  progressEveryMs?: number;
 }
 
 export interface ImportOutcome {
@@ -131,6 +135,9 @@ export async function runImport(opts: Options, io: ImportIO): Promise<ImportOutc
     onRetry: (row, c, delay) => io.log.debug({ row, error: c.code, delayMs: delay }, `row ${row}: ${c.message}; retrying in ${delay} ms`),
   };
   let writeError: unknown;
+  const everyMs = io.progressEveryMs ?? 10_000;
+  const stopProgress =
+    everyMs > 0 ? startProgress({ summary, bytesRead: source.bytesRead, fileBytes: statSync(opts.file).size }, io.say, everyMs) : () => {};
 
   try {
     for await (const rec of source.records) {
@@ -169,6 +176,7 @@ export async function runImport(opts: Options, io: ImportIO): Promise<ImportOutc
         });
     }
   } finally {
+    stopProgress();
     source.close();
     await queue.onIdle();
     await client?.close();

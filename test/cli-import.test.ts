@@ -31,6 +31,7 @@ function idsOnServer(): string[] {
 
 describe('import against the stand-in', () => {
   it('creates every row once and writes the server IDs to the results file', async () => {
+    server.setFaults({ latencyMs: 15 });
     const input = writeCsv(dir, 'contacts.csv', [HEADER, ...people(60)]);
     const run = await runCli([...live(input), '--concurrency', '6', '--summary', join(dir, 's.json')], CREDS);
     expect(run.code, run.stderr).toBe(0);
@@ -47,6 +48,7 @@ describe('import against the stand-in', () => {
 
     expect(readCsv(join(dir, 'contacts.failures.csv')).rows).toHaveLength(0);
     expect(server.stats().maxInFlight).toBeLessThanOrEqual(6);
+    expect(server.stats().maxInFlight).toBeGreaterThan(1);
     const summary = JSON.parse(readFileSync(join(dir, 's.json'), 'utf8'));
     expect(summary).toMatchObject({ rows: 60, created: 60, failed: 0, skipped: 0, notSent: 0, byError: {}, requests: 60, retries: 0, dryRun: false });
     expect(run.stderr).toMatch(/name\s+← "Full Name"/);

@@ -31,9 +31,11 @@ describe('openCsvSource', () => {
     expect(recs[1]!.values).toEqual(['Bob\nJr', 'bob@example.com']);
   });
 
-  it('handles CRLF', async () => {
+  it('handles CRLF and old-Mac CR line ends', async () => {
     const { recs } = await all(file('a,b\r\n1,2\r\n3,4\r\n'));
     expect(recs.map((r) => r.values)).toEqual([['1', '2'], ['3', '4']]);
+    const cr = await all(file('a,b\r1,2\r3,4\r'));
+    expect(cr.recs.map((r) => [r.line, ...r.values])).toEqual([[2, '1', '2'], [3, '3', '4']]);
   });
 
   it('sniffs ; tab and | delimiters from the header, and obeys an explicit one', async () => {
