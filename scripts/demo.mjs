@@ -19,7 +19,7 @@ console.log(`LiveDesk stand-in running at ${standin.url} (inbox 407)\n`);
 console.log(`$ livedesk-import samples/contacts.csv --inbox-id 407 --base-url ${standin.url}\n`);
 
 const code = await new Promise((resolve) => {
-  const child = spawn(process.execPath, [join(root, 'dist', 'bin.js'), input, '--inbox-id', '407', '--base-url', standin.url, '--results', results, '--failures', failures], {
+  const child = spawn(process.execPath, [join(root, 'dist', 'bin.js'), input, '--inbox-id', '407', '--base-url', standin.url, '--results', results, '--failures', failures, '--force'], {
     env: { ...process.env, LIVEDESK_API_KEY: apiKey, LIVEDESK_API_SECRET: apiSecret },
     stdio: 'inherit',
   });

@@ -13,7 +13,8 @@ const EPILOG = `Credentials are read only from the environment: LIVEDESK_API_KEY
 --inbox-id and --base-url.
 
 Exit codes: 0 every row imported (dry run: every row valid), 1 finished with failed rows,
-2 bad usage or configuration (nothing sent), 3 stopped early (credentials refused, unknown inbox),
+2 bad usage or configuration (nothing sent), 3 stopped early (credentials refused, unknown inbox,
+LiveDesk unreachable: finish with --resume),
 130/143 stopped by Ctrl-C / SIGTERM (outputs complete up to that point).`;
 
 export interface CliIO {
@@ -49,14 +50,22 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
           .option('delimiter', { type: 'string', describe: 'field delimiter (default: detected among , ; tab |)' })
           .option('log-level', { type: 'string', choices: LOG_LEVELS, describe: 'log detail (default: warn on stderr, info in --log-file)' })
           .option('log-file', { type: 'string', describe: 'write pino JSON-lines logs to this file' })
+          .option('resume', { type: 'boolean', default: false, describe: 'finish a run that was stopped: send only the rows its journal has no outcome for, append to its output files' })
+          .option('force', { type: 'boolean', default: false, describe: 'replace existing results, failures and journal files' })
+          .option('journal', { type: 'string', describe: 'journal of a live run, for --resume (default: <input>.journal.jsonl beside the input)' })
+          .option('on-existing', { type: 'string', choices: ['skip', 'update', 'fail'], default: 'skip', describe: 'a contact LiveDesk already has: record its ID (skip), update it with the row, or fail the row' })
+          .option('check-existing', { type: 'boolean', default: false, describe: 'with --dry-run: look each valid row up in LiveDesk (read-only) and report which already exist' })
+          .option('max-consecutive-failures', { type: 'number', default: 25, describe: 'stop (exit 3) after this many rows in a row fail with network or server errors; 0 = never' })
           .example('$0 contacts.csv --dry-run', 'check a spreadsheet: every row mapped and validated, nothing sent')
           .example('$0 crm-export.csv --inbox-id 407', 'migrate a CRM export (LIVEDESK_API_KEY and LIVEDESK_API_SECRET set in the environment)')
           .example('$0 nightly.csv --inbox-id 407 --rate 20 --summary nightly.json --log-file nightly.log', 'a nightly batch load with machine-readable outputs')
           .example('$0 contacts.failures.csv --inbox-id 407', 'retry the rows you fixed in the failures file')
           .example('$0 export.csv --mapping mapping.json --inbox-id 407', 'say which columns feed which field')
+          .example('$0 crm-export.csv --inbox-id 407 --resume', 'finish a run that was stopped (Ctrl-C, crash, exit 3)')
+          .example('$0 crm-export.csv --inbox-id 407 --dry-run --check-existing', 'before a rerun: how many rows would be created, how many already exist')
           .epilog(EPILOG),
       async (args) => {
-        exitCode = await importCommand(args as RawArgs, io, say);
+        exitCode = await importCommand(args as RawArgs, io, say, resumeCommandFor(argv));
       },
     )
     .command(standinCommand)
@@ -75,7 +84,14 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
   return exitCode;
 }
 
-async function importCommand(args: RawArgs, io: CliIO, say: (text: string) => void): Promise<number> {
+/** The same command line with --resume instead of --force, quoted for a POSIX shell. */
+export function resumeCommandFor(argv: readonly string[]): string {
+  const quote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  const args = argv.filter((a) => a !== '--force' && a !== '--resume' && a !== '--no-resume');
+  return ['livedesk-import', ...args.map(quote), '--resume'].join(' ');
+}
+
+async function importCommand(args: RawArgs, io: CliIO, say: (text: string) => void, resumeCommand: string): Promise<number> {
   let opts;
   try {
     opts = normalizeOptions(args, io.env);
@@ -100,7 +116,7 @@ async function importCommand(args: RawArgs, io: CliIO, say: (text: string) => vo
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const { exitCode } = await runImport(opts, { log, say, stop: stop.signal });
+    const { exitCode } = await runImport(opts, { log, say, stop: stop.signal, resumeCommand });
     return signalled ? exitForSignal(signalled) : exitCode;
   } catch (e) {
     if (e instanceof UsageError) {

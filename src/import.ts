@@ -2,24 +2,28 @@
 //   source (CSV records) → map (fields, validation) → send (queue, pace, retry) → sinks.
 // Every row read ends in exactly one place: results, failures, skipped (all cells empty), or
 // notSent (the run stopped first); the summary's counts add up to the rows read.
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import PQueue from 'p-queue';
-import type { Options } from './options.js';
 import type { Logger } from './log.js';
-import { openCsvSource, type CsvSource } from './source/csv-source.js';
-import { describeMapping, detectMapping, extractRow, hasAnyField, loadMappingFile, validateContact, type ResolvedMapping } from './map/index.js';
+import { UsageError, type Options } from './options.js';
+import { startProgress } from './progress.js';
+import { openCsvSource, SourceError, type CsvSource } from './source/csv-source.js';
+import { describeMapping, detectMapping, extractRow, hasAnyField, loadMappingFile, mappingToSpec, MappingError, validateContact, type ResolvedMapping } from './map/index.js';
+import { checkRow } from './send/check.js';
 import { createClient, type LiveDeskClient } from './send/client.js';
 import { KeyLock } from './send/key-lock.js';
 import { RatePacer } from './send/rate.js';
 import { sendRow, type SendResult, type SenderContext } from './send/sender.js';
-import { FailuresWriter } from './sinks/failures.js';
-import { ResultsWriter } from './sinks/results.js';
-import { countFailure, emptySummary, formatSummary, writeSummaryJson, type Summary } from './sinks/summary.js';
-import { UsageError } from './options.js';
-import { startProgress } from './progress.js';
-import { statSync } from 'node:fs';
-import { SourceError } from './source/csv-source.js';
-import { MappingError } from './map/index.js';
-import type { ErrorCode } from './types.js';
+import { CsvLineFile } from './sinks/csv-file.js';
+import { FailureFormat } from './sinks/failures.js';
+import { Journal, JournalError, JOURNAL_FORMAT, type ResumeState } from './sinks/journal.js';
+import { acquireLock, LockError } from './sinks/lock.js';
+import { Outputs } from './sinks/outputs.js';
+import { resultsHeaderLine, type CellFilter } from './sinks/results.js';
+import { emptySummary, formatSummary, writeSummaryJson, type Summary } from './sinks/summary.js';
+import type { ErrorCode, ValidRow } from './types.js';
 
 export interface ImportIO {
   log: Logger;
@@ -31,12 +35,17 @@ export interface ImportIO {
   stop?: AbortSignal;
   /** How often the progress line is printed; 0 turns it off. */
   progressEveryMs?: number;
+  /** The command that finishes this run, printed when it stops early. */
+  resumeCommand?: string;
 }
 
 export interface ImportOutcome {
   summary: Summary;
   exitCode: 0 | 1 | 2 | 3;
 }
+
+/** Failures that say LiveDesk (or the way to it) is in trouble, not the row. */
+const OUTAGE_CODES = new Set<ErrorCode>(['server_error', 'network', 'timeout', 'rate_limited']);
 
 function isBlank(values: readonly string[]): boolean {
   for (const v of values) if (v.trim() !== '') return false;
@@ -70,6 +79,85 @@ async function prepare(opts: Options): Promise<{ source: CsvSource; mapping: Res
   }
 }
 
+/** Hash of the file's first MiB and last 64 KiB, with its size: enough to tell a changed file. */
+function fingerprintFile(path: string): { size: number; sha256: string } {
+  const size = statSync(path).size;
+  const hash = createHash('sha256');
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(Math.min(size, 1 << 20));
+    readSync(fd, head, 0, head.length, 0);
+    hash.update(head);
+    const tailLen = Math.min(size, 64 << 10);
+    const tail = Buffer.alloc(tailLen);
+    readSync(fd, tail, 0, tailLen, size - tailLen);
+    hash.update(tail);
+  } finally {
+    closeSync(fd);
+  }
+  return { size, sha256: hash.digest('hex') };
+}
+
+/** What makes a resumed run the same job. Speed settings (rate, concurrency, …) may change. */
+function jobIdentity(opts: Options, source: CsvSource, mapping: ResolvedMapping): Record<string, unknown> {
+  return {
+    input: { path: resolve(opts.file), ...fingerprintFile(opts.file) },
+    inboxId: opts.inboxId,
+    baseUrl: opts.baseUrl,
+    mapping: mappingToSpec(mapping),
+    delimiter: source.delimiter,
+    onExisting: opts.onExisting,
+    results: resolve(opts.results),
+    failures: resolve(opts.failures),
+  };
+}
+
+interface OpenedOutputs {
+  outputs: Outputs;
+  resumed?: ResumeState;
+  release: () => void;
+}
+
+function openOutputs(opts: Options, source: CsvSource, mapping: ResolvedMapping, summary: Summary, log: Logger, cell: CellFilter): Promise<OpenedOutputs> | OpenedOutputs {
+  const failureFormat = new FailureFormat(source.header, cell);
+  const wantResults = !opts.dryRun || opts.checkExisting;
+  let release: () => void;
+  try {
+    release = acquireLock(`${opts.dryRun ? opts.failures : opts.journal}.lock`, opts.dryRun ? opts.failures : `${opts.results} and ${opts.failures}`);
+  } catch (e) {
+    if (e instanceof LockError) throw new UsageError(e.message);
+    throw e;
+  }
+  if (opts.resume) {
+    return (async () => {
+      try {
+        const { journal, state } = await Journal.resume(opts.journal, jobIdentity(opts, source, mapping));
+        const outputs = new Outputs(summary, CsvLineFile.append(opts.failures), failureFormat, CsvLineFile.append(opts.results), journal, log, cell);
+        return { outputs, resumed: state, release };
+      } catch (e) {
+        release();
+        if (e instanceof JournalError) throw new UsageError(e.message);
+        throw e;
+      }
+    })();
+  }
+  const results = wantResults ? CsvLineFile.create(opts.results, resultsHeaderLine()) : undefined;
+  const failures = CsvLineFile.create(opts.failures, failureFormat.headerLine);
+  const journal = opts.dryRun
+    ? undefined
+    : Journal.create(opts.journal, {
+        format: JOURNAL_FORMAT,
+        v: 1,
+        identity: jobIdentity(opts, source, mapping),
+        files: {
+          results: { path: opts.results, header: resultsHeaderLine() },
+          failures: { path: opts.failures, header: failureFormat.headerLine },
+        },
+        startedAt: new Date().toISOString(),
+      });
+  return { outputs: new Outputs(summary, failures, failureFormat, results, journal, log, cell), release };
+}
+
 export async function runImport(opts: Options, io: ImportIO): Promise<ImportOutcome> {
   const started = performance.now();
   const { source, mapping } = await prepare(opts);
@@ -78,39 +166,64 @@ export async function runImport(opts: Options, io: ImportIO): Promise<ImportOutc
     `${opts.dryRun ? 'Checking' : 'Importing'} ${opts.file} (delimiter ${delimName}) with this mapping${mapping.detected ? ' (detected from the header)' : ` (from ${opts.mapping})`}:\n` +
       describeMapping(mapping).join('\n'),
   );
-  if (!opts.dryRun) io.say(`Sending to ${opts.baseUrl}, inbox ${opts.inboxId}: concurrency ${opts.concurrency}, at most ${opts.rate} requests/s.`);
 
-  const summary = emptySummary(opts.dryRun, opts.failures, opts.dryRun ? undefined : opts.results);
-  const failures = new FailuresWriter(opts.failures, source.header);
-  const results = opts.dryRun ? undefined : new ResultsWriter(opts.results);
-  const client =
-    opts.dryRun ? undefined : (io.client ?? createClient({ baseUrl: opts.baseUrl, apiKey: opts.apiKey, apiSecret: opts.apiSecret, connections: opts.concurrency, timeoutMs: opts.timeoutMs }));
+  const summary = emptySummary(opts.dryRun, opts.failures, opts.dryRun && !opts.checkExisting ? undefined : opts.results);
+  let opened: OpenedOutputs;
+  try {
+    opened = await openOutputs(opts, source, mapping, summary, io.log, (c) => c);
+  } catch (e) {
+    source.close();
+    throw e;
+  }
+  const { outputs, resumed, release } = opened;
+  if (resumed) {
+    const { counts, byError, done, restoredLines } = resumed;
+    Object.assign(summary, { created: counts.created, existing: counts.existing, updated: counts.updated, failed: counts.failed, rows: done.size, resumedRows: done.size });
+    summary.byError = { ...byError };
+    io.say(`Resuming: ${done.size} rows were finished by the earlier run${restoredLines ? ` (${restoredLines} output lines restored from the journal)` : ''}; sending the rest.`);
+  }
+  const sending = !opts.dryRun || opts.checkExisting;
+  if (sending) {
+    io.say(
+      `${opts.dryRun ? 'Looking rows up in' : 'Sending to'} ${opts.baseUrl}${opts.dryRun ? '' : `, inbox ${opts.inboxId}`}: concurrency ${opts.concurrency}, at most ${opts.rate} requests/s.`,
+    );
+  }
+  const client = sending
+    ? (io.client ?? createClient({ baseUrl: opts.baseUrl, apiKey: opts.apiKey, apiSecret: opts.apiSecret, connections: opts.concurrency, timeoutMs: opts.timeoutMs }))
+    : undefined;
 
   const stopper = new AbortController();
-  const onExternalStop = (): void => stop(String(io.stop?.reason ?? 'stopped'));
-  io.stop?.addEventListener('abort', onExternalStop, { once: true });
-  function stop(reason: string): void {
+  const stop = (reason: string): void => {
     if (stopper.signal.aborted) return;
     summary.aborted = true;
     summary.abortReason = reason;
     stopper.abort(reason);
-  }
-
-  const fail = async (row: number, values: readonly string[], code: ErrorCode, message: string): Promise<void> => {
-    countFailure(summary, code);
-    io.log.info({ row, error: code }, `row ${row}: ${code}: ${message}`);
-    await failures.write({ row, values, code, message });
   };
+  const onExternalStop = (): void => stop(String(io.stop?.reason ?? 'stopped'));
+  if (io.stop?.aborted) onExternalStop();
+  io.stop?.addEventListener('abort', onExternalStop, { once: true });
 
-  const record = async (r: SendResult): Promise<void> => {
+  let consecutiveOutage = 0;
+  const record = (r: SendResult): void => {
     switch (r.kind) {
       case 'created':
       case 'existing':
-        summary[r.kind]++;
-        await results!.write(r);
+      case 'updated':
+        consecutiveOutage = 0;
+        outputs.result({ row: r.row, outcome: r.kind, contactId: r.contactId, contact: r.contact });
         return;
       case 'failed':
-        return fail(r.row, r.values, r.code, r.message);
+        outputs.failure(r);
+        if (OUTAGE_CODES.has(r.code)) {
+          consecutiveOutage++;
+          if (opts.maxConsecutiveFailures > 0 && consecutiveOutage >= opts.maxConsecutiveFailures) {
+            stop(`${consecutiveOutage} rows in a row failed with network or server errors (last: ${r.message}); LiveDesk may be down or unreachable`);
+            io.log.error(summary.abortReason!);
+          }
+        } else {
+          consecutiveOutage = 0;
+        }
+        return;
       case 'notSent':
         summary.notSent++;
         return;
@@ -122,7 +235,6 @@ export async function runImport(opts: Options, io: ImportIO): Promise<ImportOutc
     }
   };
 
-  const queue = new PQueue({ concurrency: opts.concurrency });
   const ctx: SenderContext | undefined = client && {
     client,
     pacer: new RatePacer(opts.rate),
@@ -130,10 +242,29 @@ export async function runImport(opts: Options, io: ImportIO): Promise<ImportOutc
     inboxId: opts.inboxId,
     baseUrl: opts.baseUrl,
     retries: opts.retries,
+    onExisting: opts.onExisting,
     stop: stopper.signal,
     stats: summary,
+    markSent: (row) => outputs.markSent(row),
     onRetry: (row, c, delay) => io.log.debug({ row, error: c.code, delayMs: delay }, `row ${row}: ${c.message}; retrying in ${delay} ms`),
   };
+  const task = (row: ValidRow): (() => Promise<void>) => {
+    if (opts.dryRun) {
+      return async () => {
+        const c = await checkRow(row, ctx!);
+        if (c.kind === 'error') {
+          summary.notSent++;
+          io.log.warn({ row: row.row }, `row ${row.row}: could not check LiveDesk: ${c.message}`);
+          if (/HTTP 40[13]/.test(c.message)) stop(`LiveDesk refused the credentials (${c.message}). Check LIVEDESK_API_KEY and LIVEDESK_API_SECRET`);
+          return;
+        }
+        outputs.result({ row: row.row, outcome: c.kind, contactId: c.kind === 'existing' ? c.contactId : '', contact: row.contact });
+      };
+    }
+    return async () => record(await sendRow(row, ctx!, resumed?.maybeSent.has(row.row) ?? false));
+  };
+
+  const queue = new PQueue({ concurrency: opts.concurrency });
   let writeError: unknown;
   const everyMs = io.progressEveryMs ?? 10_000;
   const stopProgress =
@@ -142,10 +273,11 @@ export async function runImport(opts: Options, io: ImportIO): Promise<ImportOutc
   try {
     for await (const rec of source.records) {
       if (stopper.signal.aborted) break;
+      if (resumed?.done.has(rec.row)) continue;
       summary.rows++;
       if (rec.kind === 'malformed') {
         summary.invalid++;
-        await fail(rec.row, rec.values, 'malformed_row', rec.message);
+        outputs.failure({ row: rec.row, values: rec.values, code: 'malformed_row', message: rec.message });
         continue;
       }
       if (isBlank(rec.values)) {
@@ -155,7 +287,7 @@ export async function runImport(opts: Options, io: ImportIO): Promise<ImportOutc
       const v = validateContact(extractRow(rec.values, mapping));
       if (!v.ok) {
         summary.invalid++;
-        await fail(rec.row, rec.values, v.code, v.message);
+        outputs.failure({ row: rec.row, values: rec.values, code: v.code, message: v.message });
         continue;
       }
       summary.valid++;
@@ -167,21 +299,18 @@ export async function runImport(opts: Options, io: ImportIO): Promise<ImportOutc
         summary.notSent++;
         break;
       }
-      const row = { row: rec.row, line: rec.line, values: rec.values, contact: v.contact };
-      queue
-        .add(async () => record(await sendRow(row, ctx)))
-        .catch((e: unknown) => {
-          writeError ??= e;
-          stop(`cannot write an output file: ${(e as Error).message}`);
-        });
+      queue.add(task({ row: rec.row, line: rec.line, values: rec.values, contact: v.contact })).catch((e: unknown) => {
+        writeError ??= e;
+        stop(`cannot write an output file: ${(e as Error).message}`);
+      });
     }
   } finally {
     stopProgress();
     source.close();
     await queue.onIdle();
     await client?.close();
-    await failures.close();
-    await results?.close();
+    outputs.close();
+    release();
     io.stop?.removeEventListener('abort', onExternalStop);
   }
   if (writeError) throw writeError;
@@ -189,6 +318,7 @@ export async function runImport(opts: Options, io: ImportIO): Promise<ImportOutc
   summary.durationMs = Math.round(performance.now() - started);
   if (opts.summary) writeSummaryJson(opts.summary, summary);
   io.say(formatSummary(summary));
+  if (summary.aborted && !opts.dryRun && io.resumeCommand) io.say(`To finish this run, send the rest with:\n  ${io.resumeCommand}`);
   const exitCode = summary.aborted ? 3 : summary.failed > 0 ? 1 : 0;
   return { summary, exitCode };
 }

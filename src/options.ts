@@ -31,7 +31,22 @@ export interface Options {
   /** Unset: warnings on stderr, and `info` (one line per failed row) in --log-file. */
   logLevel?: LogLevel;
   logFile?: string;
+  /** Finish the run that left this journal: send only rows without an outcome. */
+  resume: boolean;
+  /** Replace existing output files instead of refusing. */
+  force: boolean;
+  /** The journal of a live run (for --resume); default `<input>.journal.jsonl`. */
+  journal: string;
+  /** @default 'skip' — what to do with a row LiveDesk already has (email/phone/identifier taken). */
+  onExisting: OnExisting;
+  /** Dry run only: look each valid row up in LiveDesk (read-only) to tell created from existing. */
+  checkExisting: boolean;
+  /** @default 25 — stop (exit 3) after this many rows in a row fail with network or 5xx errors; 0 = never. */
+  maxConsecutiveFailures: number;
 }
+
+export const ON_EXISTING = ['skip', 'update', 'fail'] as const;
+export type OnExisting = (typeof ON_EXISTING)[number];
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -58,10 +73,17 @@ export interface RawArgs {
   delimiter?: unknown;
   logLevel?: unknown;
   logFile?: unknown;
+  resume?: unknown;
+  force?: unknown;
+  journal?: unknown;
+  onExisting?: unknown;
+  checkExisting?: unknown;
+  maxConsecutiveFailures?: unknown;
 }
 
 function numberFlag(name: string, value: unknown, dflt: number, min: number, max: number, integer: boolean): number {
   if (value === undefined) return dflt;
+  if (Array.isArray(value)) throw new UsageError(`--${name} was given more than once`);
   const n = typeof value === 'number' ? value : Number(String(value).trim());
   if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
     throw new UsageError(`--${name} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}; got ${JSON.stringify(value)}`);
@@ -77,11 +99,11 @@ function stringFlag(name: string, value: unknown): string | undefined {
   return s;
 }
 
-/** `contacts.csv` → `contacts.results.csv`, beside the input. */
-export function defaultOutputPath(input: string, kind: 'results' | 'failures'): string {
+/** `contacts.csv` → `contacts.results.csv` (or `contacts.journal.jsonl`), beside the input. */
+export function defaultOutputPath(input: string, kind: 'results' | 'failures' | 'journal'): string {
   const ext = extname(input);
   const stem = ext.toLowerCase() === '.csv' || ext.toLowerCase() === '.txt' ? basename(input, ext) : basename(input);
-  return join(dirname(input), `${stem}.${kind}.csv`);
+  return join(dirname(input), `${stem}.${kind}.${kind === 'journal' ? 'jsonl' : 'csv'}`);
 }
 
 function checkWritableTarget(flag: string, path: string): void {
@@ -97,6 +119,14 @@ export function normalizeOptions(raw: RawArgs, env: NodeJS.ProcessEnv): Options 
   if (statSync(file).isDirectory()) throw new UsageError(`input ${file} is a folder; name a CSV file`);
 
   const dryRun = raw.dryRun === true;
+  const checkExisting = raw.checkExisting === true;
+  if (checkExisting && !dryRun) throw new UsageError('--check-existing goes with --dry-run (a live run always handles existing contacts, see --on-existing)');
+  const resume = raw.resume === true;
+  const force = raw.force === true;
+  if (resume && dryRun) throw new UsageError('--resume finishes a live run; a dry run has nothing to resume');
+  if (resume && force) throw new UsageError('--resume keeps the output files and --force replaces them: choose one');
+  const onExisting = (stringFlag('on-existing', raw.onExisting) ?? 'skip') as OnExisting;
+  if (!ON_EXISTING.includes(onExisting)) throw new UsageError(`--on-existing must be skip, update or fail; got ${JSON.stringify(raw.onExisting)}`);
 
   const baseUrl = stringFlag('base-url', raw.baseUrl) ?? env.LIVEDESK_BASE_URL?.trim() ?? DEFAULT_BASE_URL;
   let url: URL;
@@ -124,7 +154,7 @@ export function normalizeOptions(raw: RawArgs, env: NodeJS.ProcessEnv): Options 
 
   const apiKey = env.LIVEDESK_API_KEY?.trim() ?? '';
   const apiSecret = env.LIVEDESK_API_SECRET?.trim() ?? '';
-  if (!dryRun && (!apiKey || !apiSecret)) {
+  if ((!dryRun || checkExisting) && (!apiKey || !apiSecret)) {
     const missing = [!apiKey && 'LIVEDESK_API_KEY', !apiSecret && 'LIVEDESK_API_SECRET'].filter(Boolean).join(' and ');
     throw new UsageError(`${missing} must be set in the environment (Project Settings - API Management); credentials are never taken as flags. Use --dry-run to check a file without them.`);
   }
@@ -141,12 +171,23 @@ export function normalizeOptions(raw: RawArgs, env: NodeJS.ProcessEnv): Options 
   const failures = stringFlag('failures', raw.failures) ?? defaultOutputPath(file, 'failures');
   const summary = stringFlag('summary', raw.summary);
   const logFile = stringFlag('log-file', raw.logFile);
-  for (const [flag, p] of [['results', results], ['failures', failures], ['summary', summary], ['log-file', logFile]] as const) {
+  const journal = stringFlag('journal', raw.journal) ?? defaultOutputPath(file, 'journal');
+  for (const [flag, p] of [['results', results], ['failures', failures], ['summary', summary], ['log-file', logFile], ['journal', journal]] as const) {
     if (p !== undefined) checkWritableTarget(flag, p);
   }
-  const outputs = [results, failures, summary, logFile].filter((p): p is string => p !== undefined);
-  if (new Set(outputs).size !== outputs.length) throw new UsageError('--results, --failures, --summary and --log-file must be different files');
+  const outputs = [results, failures, summary, logFile, journal].filter((p): p is string => p !== undefined);
+  if (new Set(outputs).size !== outputs.length) throw new UsageError('--results, --failures, --journal, --summary and --log-file must be different files');
   if (outputs.includes(file)) throw new UsageError(`an output file is the input file ${file}; it would be overwritten`);
+  if (!resume && !force) {
+    // The files a run creates: a dry run writes no journal, and results only with --check-existing.
+    const created = [failures, ...(dryRun ? [] : [journal]), ...(!dryRun || checkExisting ? [results] : [])];
+    const existing = created.filter((p) => existsSync(p));
+    if (existing.length > 0) {
+      throw new UsageError(
+        `${existing.join(' and ')} already exist${existing.length === 1 ? 's' : ''}: add --resume to finish that run, --force to replace ${existing.length === 1 ? 'it' : 'them'}, or choose other paths with --results / --failures`,
+      );
+    }
+  }
 
   const logLevel = stringFlag('log-level', raw.logLevel) as LogLevel | undefined;
   if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}; got ${JSON.stringify(raw.logLevel)}`);
@@ -169,5 +210,11 @@ export function normalizeOptions(raw: RawArgs, env: NodeJS.ProcessEnv): Options 
     ...(delim === undefined ? {} : { delimiter: delim }),
     ...(logLevel === undefined ? {} : { logLevel }),
     ...(logFile === undefined ? {} : { logFile }),
+    resume,
+    force,
+    journal,
+    onExisting,
+    checkExisting,
+    maxConsecutiveFailures: numberFlag('max-consecutive-failures', raw.maxConsecutiveFailures, 25, 0, 1_000_000, true),
   };
 }

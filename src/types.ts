@@ -31,6 +31,8 @@ export const ERROR_CODES = [
   'timeout', // no answer within --timeout after every retry
   'bad_response', // a 2xx whose body carries no contact ID
   'unconfirmed', // a row with no unique key whose request may or may not have created it
+  'already_exists', // LiveDesk has this contact and --on-existing fail was chosen
+  'duplicate_in_file', // an earlier row of the same file has the same email, phone or identifier
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -68,6 +70,8 @@ export type Outcome =
   // The contact was already in LiveDesk: our own earlier attempt (a timeout or reset after
   // LiveDesk stored it) was answered "already been taken" on retry, and the lookup found it.
   | { kind: 'existing'; row: number; values: string[]; contact: ContactFields; contactId: string }
+  // Already in LiveDesk, and updated with this row's fields (--on-existing update).
+  | { kind: 'updated'; row: number; values: string[]; contact: ContactFields; contactId: string }
   | {
       kind: 'failed';
       row: number;

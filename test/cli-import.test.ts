@@ -78,22 +78,30 @@ describe('import against the stand-in', () => {
     const failures = readCsv(join(dir, 'mixed.failures.csv'));
     expect(failures.header).toEqual(['Full Name', 'Email', 'Phone', 'External ID', 'Notes', '_row', '_error', '_message']);
     const byRow = Object.fromEntries(failures.rows.map((r) => [r._row, r]));
-    expect(Object.keys(byRow).sort()).toEqual(['2', '3', '4', '6', '7']);
+    expect(Object.keys(byRow).sort()).toEqual(['2', '3', '4', '6']);
     expect(byRow['2']).toMatchObject({ _error: 'invalid_email', Email: 'not-an-email' });
     expect(byRow['3']).toMatchObject({ _error: 'invalid_phone', Phone: '555-0100' });
     expect(byRow['4']).toMatchObject({ _error: 'no_contact_data', Notes: 'only notes' });
     expect(byRow['6']).toMatchObject({ _error: 'malformed_row' });
     expect(byRow['6']!._message).toMatch(/line 7/);
-    expect(byRow['7']).toMatchObject({ _error: 'rejected', Email: 'GOOD1@example.com' });
-    expect(byRow['7']!._message).toMatch(/Email has already been taken/);
 
+    // Row 7's email is row 1's: LiveDesk says "already been taken", and by default (--on-existing
+    // skip) the row is recorded as existing, with the ID of the contact that has that email.
     const results = readCsv(join(dir, 'mixed.results.csv'));
-    expect(results.rows.map((r) => r.row)).toEqual(expect.arrayContaining(['1', '5']));
-    expect(results.rows).toHaveLength(2);
+    expect(results.rows.map((r) => [r.row, r.outcome])).toEqual(
+      expect.arrayContaining([
+        ['1', 'created'],
+        ['5', 'created'],
+        ['7', 'existing'],
+      ]),
+    );
+    expect(results.rows).toHaveLength(3);
+    const id1 = results.rows.find((r) => r.row === '1')!.contact_id;
+    expect(results.rows.find((r) => r.row === '7')!.contact_id).toBe(id1);
     const summary = JSON.parse(readFileSync(join(dir, 's.json'), 'utf8'));
-    expect(summary).toMatchObject({ rows: 8, created: 2, failed: 5, skipped: 1, notSent: 0 });
-    expect(summary.byError).toEqual({ invalid_email: 1, invalid_phone: 1, no_contact_data: 1, malformed_row: 1, rejected: 1 });
-    expect(summary.created + summary.failed + summary.skipped + summary.notSent).toBe(summary.rows);
+    expect(summary).toMatchObject({ rows: 8, created: 2, existing: 1, failed: 4, skipped: 1, notSent: 0 });
+    expect(summary.byError).toEqual({ invalid_email: 1, invalid_phone: 1, no_contact_data: 1, malformed_row: 1 });
+    expect(summary.created + summary.existing + summary.failed + summary.skipped + summary.notSent).toBe(summary.rows);
 
     // The person fixes the rows in the failures file and feeds it straight back in.
     const fixed = readFileSync(join(dir, 'mixed.failures.csv'), 'utf8')
@@ -248,7 +256,7 @@ describe('credentials never leak', () => {
     const input = writeCsv(dir, 'c.csv', [HEADER, ...people(5), ['Bad', 'bad@', '', '']]);
     const log = join(dir, 'run.log');
     const run = await runCli([...live(input), '--log-file', log, '--log-level', 'debug', '--summary', join(dir, 's.json')], CREDS);
-    const wrong = await runCli([...live(input), '--log-file', join(dir, 'wrong.log')], { LIVEDESK_API_KEY: KEY, LIVEDESK_API_SECRET: 'nope' });
+    const wrong = await runCli([...live(input), '--log-file', join(dir, 'wrong.log'), '--force'], { LIVEDESK_API_KEY: KEY, LIVEDESK_API_SECRET: 'nope' });
     const texts = [run.stdout, run.stderr, wrong.stdout, wrong.stderr, ...['run.log', 'wrong.log', 's.json', 'c.results.csv', 'c.failures.csv'].map((f) => readFileSync(join(dir, f), 'utf8'))];
     const basic = Buffer.from(`${KEY}:${SECRET}`).toString('base64');
     for (const t of texts) {

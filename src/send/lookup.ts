@@ -12,6 +12,14 @@ interface FoundContact {
 
 const MAX_PAGES = 3;
 
+/** The search itself failed (not "nothing found"). */
+export class LookupError extends Error {
+  readonly code = 'lookup_error';
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
 export async function findExisting(
   ctx: Pick<SenderContext, 'client' | 'pacer' | 'stop' | 'stats'>,
   c: ContactFields,
@@ -29,8 +37,13 @@ export async function findExisting(
       await ctx.pacer.take(ctx.stop);
       ctx.stats.requests++;
       const answer = await ctx.client.searchContacts(query, page);
-      if (answer.status !== 200) break;
-      const parsed = JSON.parse(answer.body) as { payload?: FoundContact[] };
+      if (answer.status !== 200) throw new LookupError(answer.status, `LiveDesk contact search answered HTTP ${answer.status}`);
+      let parsed: { payload?: FoundContact[] };
+      try {
+        parsed = JSON.parse(answer.body) as { payload?: FoundContact[] };
+      } catch {
+        throw new LookupError(answer.status, 'LiveDesk contact search answered with a body that is not JSON');
+      }
       const list = Array.isArray(parsed.payload) ? parsed.payload : [];
       const hit = list.find(matches);
       if (hit && (typeof hit.id === 'number' || typeof hit.id === 'string')) return String(hit.id);

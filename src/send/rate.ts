@@ -1,29 +1,69 @@
 // Request pacing. p-queue's interval option limits when *tasks* start, but a row's retries happen
-// inside its task, so every HTTP request (first tries and retries alike) takes a slot here
+// inside its task, so every HTTP request (first tries, retries, look-ups) takes a slot here
 // instead. Slots are spaced evenly (1/rate apart), which never bursts across a window edge.
+//
+// The rate adapts (AIMD, as TCP does): a 429 cuts it multiplicatively, successes win it back
+// additively up to --rate, so a run whose --rate is above the server's real limit settles just
+// under that limit instead of burning retries.
 import { sleep } from './backoff.js';
+
+export interface AdaptiveOptions {
+  /** Share of the rate kept after a 429. */
+  decrease: number;
+  /** Rate regained per second of successes, as a share of the maximum. */
+  recoverPerSecond: number;
+  /** Never slower than this (requests/s). */
+  floor: number;
+}
+
+const DEFAULT_ADAPTIVE: AdaptiveOptions = { decrease: 0.7, recoverPerSecond: 0.05, floor: 0.2 };
 
 export class RatePacer {
   private next = 0;
-  private readonly gapMs: number;
+  private rate: number;
+  private lastCut = -Infinity;
+  private readonly adaptive: AdaptiveOptions;
 
   constructor(
-    requestsPerSecond: number,
+    private readonly maxRate: number,
     private readonly now: () => number = () => performance.now(),
+    adaptive: Partial<AdaptiveOptions> = {},
   ) {
-    this.gapMs = 1000 / requestsPerSecond;
+    this.rate = maxRate;
+    this.adaptive = { ...DEFAULT_ADAPTIVE, ...adaptive };
+  }
+
+  /** Requests a second allowed now. */
+  get current(): number {
+    return this.rate;
   }
 
   /** Resolves when the caller may send; reserves the slot synchronously so callers queue fairly. */
   async take(signal?: AbortSignal): Promise<void> {
     const t = this.now();
     const slot = Math.max(t, this.next);
-    this.next = slot + this.gapMs;
+    this.next = slot + 1000 / this.rate;
     if (slot > t) await sleep(slot - t, signal);
   }
 
   /** Push every later slot back (the server asked us to wait). */
   pauseFor(ms: number): void {
     this.next = Math.max(this.next, this.now() + ms);
+  }
+
+  /** A 429: slow down. Requests already in flight when the first 429 came back answer 429 too, so
+   *  cut at most once per current gap-window to avoid collapsing the rate on one burst. */
+  throttled(): void {
+    const t = this.now();
+    if (t - this.lastCut < Math.max(1000, 4000 / this.rate)) return;
+    this.lastCut = t;
+    this.rate = Math.max(Math.min(this.adaptive.floor, this.maxRate), this.rate * this.adaptive.decrease);
+  }
+
+  /** A request that was not throttled: win back a little of the rate. */
+  succeeded(): void {
+    if (this.rate >= this.maxRate) return;
+    // Per success, so that per second (≈ rate successes) the gain is recoverPerSecond × max.
+    this.rate = Math.min(this.maxRate, this.rate + (this.adaptive.recoverPerSecond * this.maxRate) / this.rate);
   }
 }

@@ -1,6 +1,8 @@
 // Send one valid row to LiveDesk and decide its outcome: pace, retry with backoff, and settle the
-// ambiguous cases (a request that may or may not have created the contact).
+// cases where LiveDesk already has the contact — because of our own earlier request that got no
+// answer, or because it was there before (--on-existing).
 import pRetry, { AbortError } from 'p-retry';
+import type { OnExisting } from '../options.js';
 import type { ContactFields, ErrorCode, Outcome, ValidRow } from '../types.js';
 import { DEFAULT_BACKOFF, retryDelayMs, sleep, type BackoffPolicy } from './backoff.js';
 import { classifyAnswer, classifyError, type Classified } from './classify.js';
@@ -22,9 +24,12 @@ export interface SenderContext {
   baseUrl: string;
   /** Retries after the first attempt. */
   retries: number;
+  onExisting: OnExisting;
   /** Aborted when the run stops: no new attempt starts, waits end early. */
   stop: AbortSignal;
   stats: SendStats;
+  /** Called once, right before a row's first request (the journal's "sent" mark). */
+  markSent: (row: number) => void;
   backoff?: BackoffPolicy;
   onRetry?: (row: number, c: Extract<Classified, { kind: 'retry' }>, delayMs: number) => void;
 }
@@ -52,69 +57,91 @@ export function uniqueKeys(c: ContactFields): string[] {
   return keys;
 }
 
-export async function sendRow(row: ValidRow, ctx: SenderContext): Promise<SendResult> {
+const UNCONFIRMED =
+  'the request may have created the contact, and with no email, phone or identifier a resend could create it twice: check LiveDesk before importing this row again';
+
+/**
+ * @param maybeSent the row was sent by an earlier run that stopped before its answer (--resume):
+ *   treat LiveDesk's "already taken" as our own contact, and never resend a row without keys.
+ */
+export async function sendRow(row: ValidRow, ctx: SenderContext, maybeSent = false): Promise<SendResult> {
   const keys = uniqueKeys(row.contact);
+  if (maybeSent && keys.length === 0) return failedRow(row, 'unconfirmed', `sent by the run that was stopped, with no answer: ${UNCONFIRMED}`);
   const release = await ctx.keyLock.acquire(keys);
   try {
-    return await attemptWithRetries(row, keys.length > 0, ctx);
+    return await attemptWithRetries(row, keys.length > 0, maybeSent, ctx);
   } finally {
     release();
   }
 }
 
-async function attemptWithRetries(row: ValidRow, hasKey: boolean, ctx: SenderContext): Promise<SendResult> {
+function failedRow(row: ValidRow, code: ErrorCode, message: string): Outcome {
+  return { kind: 'failed', row: row.row, values: row.values, contact: row.contact, code, message };
+}
+
+function landed(kind: 'created' | 'existing' | 'updated', row: ValidRow, contactId: string): Outcome {
+  return { kind, row: row.row, values: row.values, contact: row.contact, contactId };
+}
+
+async function attemptWithRetries(row: ValidRow, hasKey: boolean, maybeSent: boolean, ctx: SenderContext): Promise<SendResult> {
   const body = { inbox_id: ctx.inboxId, ...row.contact };
   const classifyCtx = { inboxId: String(ctx.inboxId), baseUrl: ctx.baseUrl };
-  const failed = (code: ErrorCode, message: string): Outcome => ({
-    kind: 'failed',
-    row: row.row,
-    values: row.values,
-    contact: row.contact,
-    code,
-    message,
-  });
-  let ambiguous = false;
+  let ambiguous = maybeSent;
   let attempts = 0;
 
-  const attempt = async (): Promise<SendResult> => {
-    if (ctx.stop.aborted) throw new AbortError(new Settled({ kind: 'notSent', row: row.row }));
+  const request = async (send: () => Promise<import('./client.js').HttpAnswer>): Promise<Classified> => {
     await ctx.pacer.take(ctx.stop);
     if (ctx.stop.aborted) throw new AbortError(new Settled({ kind: 'notSent', row: row.row }));
     ctx.stats.requests++;
-    attempts++;
     let c: Classified;
     try {
-      c = classifyAnswer(await ctx.client.createContact(body), { ...classifyCtx, now: Date.now() });
+      c = classifyAnswer(await send(), { ...classifyCtx, now: Date.now() });
     } catch (err) {
       c = classifyError(err);
     }
+    if (c.kind === 'retry' && c.code === 'rate_limited') ctx.pacer.throttled();
+    else if (c.kind !== 'retry') ctx.pacer.succeeded();
+    return c;
+  };
+
+  /** LiveDesk said the email, phone or identifier is taken: find who has it and settle the row. */
+  const settleTaken = async (message: string): Promise<Outcome> => {
+    const found = await findExisting(ctx, row.contact).catch(() => undefined);
+    if (ambiguous) {
+      // Our own earlier request (no answer, or a stopped run) most likely created it.
+      return found !== undefined ? landed('existing', row, found) : failedRow(row, 'rejected', `${message}; the contact could not be found by search to record its ID`);
+    }
+    if (ctx.onExisting === 'fail') {
+      return failedRow(row, 'already_exists', `${message}${found !== undefined ? ` (LiveDesk contact ${found})` : ''}; --on-existing fail was chosen`);
+    }
+    if (found === undefined) return failedRow(row, 'rejected', `${message}; no contact with this email, phone or identifier was found by search`);
+    if (ctx.onExisting === 'skip') return landed('existing', row, found);
+    const { inbox_id: _inbox, ...fields } = body;
+    const u = await request(() => ctx.client.updateContact(found, fields));
+    if (u.kind === 'success') return landed('updated', row, found);
+    if (u.kind === 'retry') throw new Retryable(u);
+    if (u.kind === 'fatal') throw new AbortError(new Settled({ kind: 'fatal', row: row.row, message: u.message }));
+    return failedRow(row, u.code, `updating LiveDesk contact ${found}: ${u.message}`);
+  };
+
+  const attempt = async (): Promise<SendResult> => {
+    if (ctx.stop.aborted) throw new AbortError(new Settled({ kind: 'notSent', row: row.row }));
+    if (attempts === 0) ctx.markSent(row.row);
+    attempts++;
+    const c = await request(() => ctx.client.createContact(body));
     switch (c.kind) {
       case 'success':
-        return { kind: 'created', row: row.row, values: row.values, contact: row.contact, contactId: c.contactId };
+        return landed('created', row, c.contactId);
       case 'fatal':
         throw new AbortError(new Settled({ kind: 'fatal', row: row.row, message: c.message }));
-      case 'row': {
-        if (c.taken && ambiguous) {
-          // Our earlier attempt most likely stored it: find it rather than report a failure.
-          const found = await findExisting(ctx, row.contact).catch(() => undefined);
-          if (found !== undefined) {
-            return { kind: 'existing', row: row.row, values: row.values, contact: row.contact, contactId: found };
-          }
-        }
-        throw new AbortError(new Settled(failed(c.code, c.message)));
-      }
+      case 'row':
+        if (c.taken) return settleTaken(c.message);
+        throw new AbortError(new Settled(failedRow(row, c.code, c.message)));
       case 'retry':
         if (c.ambiguous) ambiguous = true;
         if (ambiguous && !hasKey) {
           // Nothing unique would make LiveDesk refuse a second copy, so a resend could duplicate it.
-          throw new AbortError(
-            new Settled(
-              failed(
-                'unconfirmed',
-                `${c.message}; the request may have created the contact, and with no email, phone or identifier a resend could create it twice: check LiveDesk before importing this row again`,
-              ),
-            ),
-          );
+          throw new AbortError(new Settled(failedRow(row, 'unconfirmed', `${c.message}; ${UNCONFIRMED}`)));
         }
         throw new Retryable(c);
     }
@@ -138,8 +165,10 @@ async function attemptWithRetries(row: ValidRow, hasKey: boolean, ctx: SenderCon
   } catch (err) {
     if (err instanceof Settled) return err.result;
     if (err instanceof Retryable) {
-      if (ctx.stop.aborted && !ambiguous) return { kind: 'notSent', row: row.row };
-      return failed(err.c.code, `${err.c.message} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'})`);
+      // Stopped between retries: the row goes back to "not sent" for --resume, which knows from
+      // the journal's sent mark that the earlier request may have landed.
+      if (ctx.stop.aborted) return { kind: 'notSent', row: row.row };
+      return failedRow(row, err.c.code, `${err.c.message} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'})`);
     }
     throw err;
   }

@@ -1,7 +1,8 @@
 // failures.csv: each failed row with the input's own columns, so a person can fix it in a
 // spreadsheet and feed the file straight back in, plus why it failed.
 import type { ErrorCode } from '../types.js';
-import { CsvFileWriter } from './csv-file.js';
+import { csvLine } from './csv-file.js';
+import type { CellFilter } from './results.js';
 
 export const FAILURE_COLUMNS = ['_row', '_error', '_message'] as const;
 
@@ -12,26 +13,21 @@ export interface FailureRecord {
   message: string;
 }
 
-export class FailuresWriter {
-  private readonly file: CsvFileWriter;
+export class FailureFormat {
   /** Input columns copied through: all but an earlier run's _row/_error/_message. */
   private readonly keep: number[];
+  readonly headerLine: string;
 
-  constructor(path: string, inputHeader: readonly string[]) {
+  constructor(
+    inputHeader: readonly string[],
+    private readonly cell: CellFilter = (c) => c,
+  ) {
     const ours = new Set<string>(FAILURE_COLUMNS);
     this.keep = inputHeader.flatMap((h, i) => (ours.has(h) ? [] : [i]));
-    this.file = new CsvFileWriter(path, [...this.keep.map((i) => inputHeader[i]!), ...FAILURE_COLUMNS]);
+    this.headerLine = csvLine([...this.keep.map((i) => cell(inputHeader[i]!)), ...FAILURE_COLUMNS]);
   }
 
-  get path(): string {
-    return this.file.path;
-  }
-
-  write(f: FailureRecord): Promise<void> {
-    return this.file.write([...this.keep.map((i) => f.values[i] ?? ''), String(f.row), f.code, f.message]);
-  }
-
-  close(): Promise<void> {
-    return this.file.close();
+  line(f: FailureRecord): string {
+    return csvLine([...this.keep.map((i) => this.cell(f.values[i] ?? '')), String(f.row), f.code, this.cell(f.message)]);
   }
 }

@@ -1,34 +1,36 @@
-// results.csv: one line per contact that exists in LiveDesk after the run, with its ID.
-import type { Outcome } from '../types.js';
-import { CsvFileWriter } from './csv-file.js';
+// results.csv: one line per row whose contact is in LiveDesk after the run, with its ID.
+import type { ContactFields } from '../types.js';
+import { csvLine } from './csv-file.js';
 
 export const RESULTS_HEADER = ['row', 'outcome', 'contact_id', 'name', 'email', 'phone_number', 'identifier'] as const;
 
-export class ResultsWriter {
-  private readonly file: CsvFileWriter;
+/** created: we made it; existing: it was already there; updated: it was there and we updated it;
+ *  would_create: a dry run with --check-existing found no such contact. */
+export type ResultOutcome = 'created' | 'existing' | 'updated' | 'would_create';
 
-  constructor(path: string) {
-    this.file = new CsvFileWriter(path, RESULTS_HEADER);
-  }
+export interface ResultRecord {
+  row: number;
+  outcome: ResultOutcome;
+  contactId: string;
+  contact: ContactFields;
+}
 
-  get path(): string {
-    return this.file.path;
-  }
+export type CellFilter = (cell: string) => string;
+const asIs: CellFilter = (c) => c;
 
-  write(o: Extract<Outcome, { kind: 'created' | 'existing' }>): Promise<void> {
-    const c = o.contact;
-    return this.file.write([
-      String(o.row),
-      o.kind,
-      o.contactId,
-      c.name ?? '',
-      c.email ?? '',
-      c.phone_number ?? '',
-      c.identifier ?? '',
-    ]);
-  }
+export function resultsHeaderLine(): string {
+  return csvLine(RESULTS_HEADER);
+}
 
-  close(): Promise<void> {
-    return this.file.close();
-  }
+export function resultLine(r: ResultRecord, cell: CellFilter = asIs): string {
+  const c = r.contact;
+  return csvLine([
+    String(r.row),
+    r.outcome,
+    cell(r.contactId),
+    cell(c.name ?? ''),
+    cell(c.email ?? ''),
+    cell(c.phone_number ?? ''),
+    cell(c.identifier ?? ''),
+  ]);
 }

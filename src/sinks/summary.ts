@@ -6,8 +6,12 @@ export interface Summary {
   /** Data rows read from the input (header not counted). */
   rows: number;
   created: number;
-  /** Already in LiveDesk (found after an ambiguous retry). */
+  /** Already in LiveDesk: recorded with its ID (--on-existing skip, or our own earlier request). */
   existing: number;
+  /** Already in LiveDesk and updated with the row's fields (--on-existing update). */
+  updated: number;
+  /** Dry run with --check-existing: rows LiveDesk does not have yet. */
+  wouldCreate: number;
   failed: number;
   /** Rows whose every cell is empty: nothing to import, written to neither file. */
   skipped: number;
@@ -22,6 +26,8 @@ export interface Summary {
   retries: number;
   durationMs: number;
   dryRun: boolean;
+  /** Rows whose outcome came from the journal of the run this one resumed. */
+  resumedRows: number;
   aborted: boolean;
   abortReason?: string;
   results?: string;
@@ -33,6 +39,8 @@ export function emptySummary(dryRun: boolean, failures: string, results?: string
     rows: 0,
     created: 0,
     existing: 0,
+    updated: 0,
+    wouldCreate: 0,
     failed: 0,
     skipped: 0,
     notSent: 0,
@@ -43,6 +51,7 @@ export function emptySummary(dryRun: boolean, failures: string, results?: string
     retries: 0,
     durationMs: 0,
     dryRun,
+    resumedRows: 0,
     aborted: false,
     failures,
     ...(results === undefined ? {} : { results }),
@@ -54,27 +63,28 @@ export function countFailure(s: Summary, code: ErrorCode): void {
   s.byError[code] = (s.byError[code] ?? 0) + 1;
 }
 
-/** Exit status for scripts: 0 all good, 1 some rows failed, 3 aborted (2 is bad usage, earlier). */
-export function exitCodeFor(s: Summary): 0 | 1 | 3 {
-  if (s.aborted) return 3;
-  return s.failed > 0 ? 1 : 0;
-}
-
 export function formatSummary(s: Summary): string {
   const lines: string[] = [];
   const secs = (s.durationMs / 1000).toFixed(1);
   if (s.dryRun) {
-    lines.push(`Dry run: ${s.rows} rows read, ${s.valid} valid, ${s.failed} invalid, ${s.skipped} empty (skipped) in ${secs} s. Nothing was sent.`);
+    lines.push(`Dry run: ${s.rows} rows read, ${s.valid} valid, ${s.failed} invalid, ${s.skipped} empty (skipped) in ${secs} s. Nothing was created.`);
+    if (s.requests > 0) lines.push(`Checked in LiveDesk (${s.requests} look-ups): ${s.wouldCreate} would be created, ${s.existing} already exist (IDs in the results file).`);
   } else {
-    const rate = s.durationMs > 0 ? Math.round((s.created + s.existing) / (s.durationMs / 1000)) : 0;
-    lines.push(
-      `${s.rows} rows read: ${s.created} created, ${s.existing} already existed, ${s.failed} failed, ${s.skipped} empty (skipped), ${s.notSent} not sent.`,
-    );
+    const sent = s.created + s.existing + s.updated;
+    const rate = s.durationMs > 0 ? Math.round(sent / (s.durationMs / 1000)) : 0;
+    const parts = [`${s.created} created`];
+    if (s.existing) parts.push(`${s.existing} already in LiveDesk`);
+    if (s.updated) parts.push(`${s.updated} updated`);
+    parts.push(`${s.failed} failed`);
+    if (s.skipped) parts.push(`${s.skipped} empty (skipped)`);
+    if (s.notSent) parts.push(`${s.notSent} not sent`);
+    lines.push(`${s.rows} rows read: ${parts.join(', ')}.`);
+    if (s.resumedRows) lines.push(`(${s.resumedRows} of these rows were finished by the earlier run this one resumed.)`);
     lines.push(`${s.requests} requests, ${s.retries} retries, ${secs} s (${rate} contacts/s).`);
   }
   const codes = Object.entries(s.byError).sort((a, b) => b[1] - a[1]);
   if (codes.length > 0) lines.push('Failures by reason: ' + codes.map(([c, n]) => `${c} ${n}`).join(', '));
-  if (s.aborted) lines.push(`Stopped early: ${s.abortReason ?? 'aborted'}. ${s.notSent} rows read were not sent; they are in neither output file.`);
+  if (s.aborted) lines.push(`Stopped early: ${s.abortReason ?? 'aborted'}. Rows not sent yet are in neither output file.`);
   if (s.results) lines.push(`Results:  ${s.results}`);
   lines.push(`Failures: ${s.failures}${s.failed === 0 ? ' (no failed rows)' : ''}`);
   return lines.join('\n');

@@ -66,3 +66,28 @@ export function people(n: number, start = 1): string[][] {
     return [`Person ${i}`, `person${i}@example.com`, `+1415555${String(i).padStart(4, '0')}`, `crm-${i}`];
   });
 }
+
+/** Starts the CLI and returns the child, for tests that signal or kill it mid-run. */
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): { child: import('node:child_process').ChildProcess; done: Promise<CliRun> } {
+  const started = performance.now();
+  const base = { ...process.env };
+  for (const k of Object.keys(base)) if (k.startsWith('LIVEDESK_')) delete base[k];
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<CliRun>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? -1 : null), stdout, stderr, ms: performance.now() - started }));
+  });
+  return { child, done };
+}
+
+export async function waitFor(check: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
