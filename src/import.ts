@@ -3,6 +3,7 @@
 // Every row read ends in exactly one place: results, failures, skipped (all cells empty), or
 // notSent (the run stopped first); the summary's counts add up to the rows read.
 import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import PQueue from 'p-queue';
@@ -193,6 +194,8 @@ export async function runImport(opts: Options, io: ImportIO): Promise<ImportOutc
     : undefined;
 
   const stopper = new AbortController();
+  // Every pending wait (pacing, backoff) listens for the stop: many at once is normal here.
+  setMaxListeners(0, stopper.signal);
   const stop = (reason: string): void => {
     if (stopper.signal.aborted) return;
     summary.aborted = true;
