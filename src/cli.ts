@@ -4,12 +4,14 @@ import { createLogger } from './log.js';
 import { runImport } from './import.js';
 import { DEFAULT_BASE_URL, LOG_LEVELS, normalizeOptions, UsageError, type RawArgs } from './options.js';
 import { standinCommand } from './standin/command.js';
+import { openCsvSource, SourceError } from './source/csv-source.js';
+import { describeMapping, describeOrigin, detectMapping, hasAnyField, mappingReport } from './map/index.js';
 
 export const EXIT = { ok: 0, rowsFailed: 1, usage: 2, aborted: 3 } as const;
 const exitForSignal = (sig: NodeJS.Signals): number => (sig === 'SIGTERM' ? 143 : 130);
 
-const EPILOG = `Credentials are read only from the environment: LIVEDESK_API_KEY and LIVEDESK_API_SECRET
-(Project Settings - API Management). LIVEDESK_INBOX_ID and LIVEDESK_BASE_URL may stand in for
+const EPILOG = `Credentials are read only from the environment (LIVEDESK_API_KEY and LIVEDESK_API_SECRET, from
+Project Settings - API Management) or from --credentials-file; no flag takes a secret. LIVEDESK_INBOX_ID and LIVEDESK_BASE_URL may stand in for
 --inbox-id and --base-url.
 
 Exit codes: 0 every row imported (dry run: every row valid), 1 finished with failed rows,
@@ -47,6 +49,7 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
           .option('failures', { type: 'string', describe: 'failures CSV (default: <input>.failures.csv beside the input)' })
           .option('summary', { type: 'string', describe: 'also write the summary as JSON to this file' })
           .option('dry-run', { type: 'boolean', describe: 'read, map and validate every row; send nothing (no credentials needed)', default: false })
+          .option('default-country', { type: 'string', describe: 'read phone numbers without + or 00 as national numbers of this country (ISO code: US, GB, DE…)' })
           .option('delimiter', { type: 'string', describe: 'field delimiter (default: detected among , ; tab |)' })
           .option('log-level', { type: 'string', choices: LOG_LEVELS, describe: 'log detail (default: warn on stderr, info in --log-file)' })
           .option('log-file', { type: 'string', describe: 'write pino JSON-lines logs to this file' })
@@ -55,6 +58,9 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
           .option('journal', { type: 'string', describe: 'journal of a live run, for --resume (default: <input>.journal.jsonl beside the input)' })
           .option('on-existing', { type: 'string', choices: ['skip', 'update', 'fail'], default: 'skip', describe: 'a contact LiveDesk already has: record its ID (skip), update it with the row, or fail the row' })
           .option('check-existing', { type: 'boolean', default: false, describe: 'with --dry-run: look each valid row up in LiveDesk (read-only) and report which already exist' })
+          .option('credentials-file', { type: 'string', describe: 'read LIVEDESK_API_KEY / LIVEDESK_API_SECRET from this 0600 file (dotenv or JSON) instead of the environment' })
+          .option('allow-insecure-http', { type: 'boolean', describe: 'allow an http:// --base-url that is not on this machine (https is required otherwise)' })
+          .option('raw-output', { type: 'boolean', describe: 'write cells exactly as they are, without neutralizing spreadsheet formulas (=, +, -, @ …)' })
           .option('max-consecutive-failures', { type: 'number', default: 25, describe: 'stop (exit 3) after this many rows in a row fail with network or server errors; 0 = never' })
           .example('$0 contacts.csv --dry-run', 'check a spreadsheet: every row mapped and validated, nothing sent')
           .example('$0 crm-export.csv --inbox-id 407', 'migrate a CRM export (LIVEDESK_API_KEY and LIVEDESK_API_SECRET set in the environment)')
@@ -66,6 +72,18 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
           .epilog(EPILOG),
       async (args) => {
         exitCode = await importCommand(args as RawArgs, io, say, resumeCommandFor(argv));
+      },
+    )
+    .command(
+      'mapping <file>',
+      'print the mapping detected for a CSV file as JSON, to edit and pass back with --mapping',
+      (y) =>
+        y
+          .positional('file', { type: 'string', describe: 'CSV file with a header row' })
+          .option('delimiter', { type: 'string', describe: 'field delimiter (default: detected)' })
+          .example('$0 mapping export.csv > mapping.json', 'save the detected mapping, edit it, then import with --mapping mapping.json'),
+      async (args) => {
+        exitCode = await mappingCommand(String(args.file), args.delimiter, io, say);
       },
     )
     .command(standinCommand)
@@ -82,6 +100,23 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
 
   await parser.parseAsync();
   return exitCode;
+}
+
+async function mappingCommand(file: string, delimiter: string | undefined, io: CliIO, say: (text: string) => void): Promise<number> {
+  try {
+    const source = await openCsvSource(file, delimiter === undefined ? {} : { delimiter: delimiter === 'tab' ? '\t' : delimiter });
+    source.close();
+    const mapping = detectMapping(source.header);
+    say(`Mapping ${describeOrigin(mapping)}:\n${describeMapping(mapping).join('\n')}`);
+    io.stdout.write(mappingReport(mapping) + '\n');
+    return hasAnyField(mapping) ? EXIT.ok : EXIT.usage;
+  } catch (e) {
+    if (e instanceof SourceError) {
+      say(`livedesk-import: ${e.message}`);
+      return EXIT.usage;
+    }
+    throw e;
+  }
 }
 
 /** The same command line with --resume instead of --force, quoted for a POSIX shell. */

@@ -11,7 +11,7 @@ import type { Logger } from './log.js';
 import { UsageError, type Options } from './options.js';
 import { startProgress } from './progress.js';
 import { openCsvSource, SourceError, type CsvSource } from './source/csv-source.js';
-import { describeMapping, detectMapping, extractRow, hasAnyField, loadMappingFile, mappingToSpec, MappingError, validateContact, type ResolvedMapping } from './map/index.js';
+import { describeMapping, describeOrigin, detectMapping, hasAnyField, InFileDuplicates, loadMappingFile, mappingToSpec, MappingError, mapRow, type MapOptions, type ResolvedMapping } from './map/index.js';
 import { checkRow } from './send/check.js';
 import { createClient, type LiveDeskClient } from './send/client.js';
 import { KeyLock } from './send/key-lock.js';
@@ -25,6 +25,7 @@ import { Outputs } from './sinks/outputs.js';
 import { resultsHeaderLine, type CellFilter } from './sinks/results.js';
 import { emptySummary, formatSummary, writeSummaryJson, type Summary } from './sinks/summary.js';
 import type { ErrorCode, ValidRow } from './types.js';
+import { neutralizeCell } from './security/formula.js';
 
 export interface ImportIO {
   log: Logger;
@@ -107,6 +108,7 @@ function jobIdentity(opts: Options, source: CsvSource, mapping: ResolvedMapping)
     baseUrl: opts.baseUrl,
     mapping: mappingToSpec(mapping),
     delimiter: source.delimiter,
+    defaultCountry: opts.defaultCountry ?? null,
     onExisting: opts.onExisting,
     results: resolve(opts.results),
     failures: resolve(opts.failures),
@@ -164,14 +166,15 @@ export async function runImport(opts: Options, io: ImportIO): Promise<ImportOutc
   const { source, mapping } = await prepare(opts);
   const delimName = source.delimiter === '\t' ? 'tab' : JSON.stringify(source.delimiter);
   io.say(
-    `${opts.dryRun ? 'Checking' : 'Importing'} ${opts.file} (delimiter ${delimName}) with this mapping${mapping.detected ? ' (detected from the header)' : ` (from ${opts.mapping})`}:\n` +
+    `${opts.dryRun ? 'Checking' : 'Importing'} ${opts.file} (delimiter ${delimName}) with this mapping, ${describeOrigin(mapping, opts.mapping)}:\n` +
       describeMapping(mapping).join('\n'),
   );
 
+  for (const w of opts.warnings) io.log.warn(w);
   const summary = emptySummary(opts.dryRun, opts.failures, opts.dryRun && !opts.checkExisting ? undefined : opts.results);
   let opened: OpenedOutputs;
   try {
-    opened = await openOutputs(opts, source, mapping, summary, io.log, (c) => c);
+    opened = await openOutputs(opts, source, mapping, summary, io.log, opts.rawOutput ? (c) => c : neutralizeCell);
   } catch (e) {
     source.close();
     throw e;
@@ -255,10 +258,15 @@ export async function runImport(opts: Options, io: ImportIO): Promise<ImportOutc
     if (opts.dryRun) {
       return async () => {
         const c = await checkRow(row, ctx!);
+        if (c.kind === 'fatal') {
+          summary.notSent++;
+          if (!summary.aborted) io.log.error(c.message);
+          stop(c.message);
+          return;
+        }
         if (c.kind === 'error') {
           summary.notSent++;
           io.log.warn({ row: row.row }, `row ${row.row}: could not check LiveDesk: ${c.message}`);
-          if (/HTTP 40[13]/.test(c.message)) stop(`LiveDesk refused the credentials (${c.message}). Check LIVEDESK_API_KEY and LIVEDESK_API_SECRET`);
           return;
         }
         outputs.result({ row: row.row, outcome: c.kind, contactId: c.kind === 'existing' ? c.contactId : '', contact: row.contact });
@@ -273,10 +281,20 @@ export async function runImport(opts: Options, io: ImportIO): Promise<ImportOutc
   const stopProgress =
     everyMs > 0 ? startProgress({ summary, bytesRead: source.bytesRead, fileBytes: statSync(opts.file).size }, io.say, everyMs) : () => {};
 
+  const mapOptions: MapOptions = opts.defaultCountry ? { defaultCountry: opts.defaultCountry } : {};
+  const duplicates = new InFileDuplicates();
   try {
     for await (const rec of source.records) {
       if (stopper.signal.aborted) break;
-      if (resumed?.done.has(rec.row)) continue;
+      if (resumed?.done.has(rec.row)) {
+        // Replay the row into the duplicate check, so a later row that repeats it is caught as
+        // it would have been in one uninterrupted run.
+        if (rec.kind === 'record') {
+          const v = mapRow(rec.values, mapping, mapOptions);
+          if (v.ok) duplicates.check(rec.row, v.contact);
+        }
+        continue;
+      }
       summary.rows++;
       if (rec.kind === 'malformed') {
         summary.invalid++;
@@ -287,10 +305,16 @@ export async function runImport(opts: Options, io: ImportIO): Promise<ImportOutc
         summary.skipped++;
         continue;
       }
-      const v = validateContact(extractRow(rec.values, mapping));
+      const v = mapRow(rec.values, mapping, mapOptions);
       if (!v.ok) {
         summary.invalid++;
         outputs.failure({ row: rec.row, values: rec.values, code: v.code, message: v.message });
+        continue;
+      }
+      const dup = duplicates.check(rec.row, v.contact);
+      if (dup) {
+        summary.invalid++;
+        outputs.failure({ row: rec.row, values: rec.values, code: 'duplicate_in_file', message: dup.message });
         continue;
       }
       summary.valid++;

@@ -8,19 +8,9 @@ import type { LogLevel } from './options.js';
 
 export type { Logger };
 
-const REDACT = {
-  paths: [
-    'authorization',
-    'headers.authorization',
-    'req.headers.authorization',
-    'request.headers.authorization',
-    'apiKey',
-    'apiSecret',
-    '*.apiKey',
-    '*.apiSecret',
-  ],
-  censor: '[redacted]',
-};
+// pino's `*` spans one level, so each key is listed at every depth an object we log can reach.
+const SECRET_KEYS = ['authorization', 'Authorization', 'apiKey', 'apiSecret', 'LIVEDESK_API_KEY', 'LIVEDESK_API_SECRET'];
+const REDACT = { paths: SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `*.*.*.${k}`]), censor: '[redacted]' };
 
 export interface LogSetup {
   level?: LogLevel;

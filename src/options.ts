@@ -2,6 +2,9 @@
 // anything is read or sent; a bad value stops the run with exit 2 and names the flag.
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
+import { CredentialsError, loadCredentials } from './security/credentials.js';
+import { checkBaseUrlTransport, insecureTlsEnvNote, TransportError } from './security/transport.js';
+import { toCountryCode, type CountryCode } from './map/index.js';
 
 export const DEFAULT_BASE_URL = 'https://livedesk-api.engagelab.com';
 
@@ -11,9 +14,15 @@ export interface Options {
   /** LiveDesk inbox (channel) ID; a number when it is all digits, as the API example sends. */
   inboxId: number | string;
   baseUrl: string;
-  /** Only from LIVEDESK_API_KEY / LIVEDESK_API_SECRET; empty in a dry run without them. */
+  /** From LIVEDESK_API_KEY / LIVEDESK_API_SECRET or --credentials-file; empty when not sending. */
   apiKey: string;
   apiSecret: string;
+  /** Things to tell the person before the run (never a secret). */
+  warnings: string[];
+  /** Write cells as they are, without neutralizing spreadsheet formulas. */
+  rawOutput: boolean;
+  /** Country whose national phone numbers (no + or 00) are accepted. */
+  defaultCountry?: CountryCode;
   mapping?: string;
   /** @default 8 — requests in flight at once (1..256). */
   concurrency: number;
@@ -75,6 +84,10 @@ export interface RawArgs {
   logFile?: unknown;
   resume?: unknown;
   force?: unknown;
+  credentialsFile?: unknown;
+  allowInsecureHttp?: unknown;
+  defaultCountry?: unknown;
+  rawOutput?: unknown;
   journal?: unknown;
   onExisting?: unknown;
   checkExisting?: unknown;
@@ -152,13 +165,37 @@ export function normalizeOptions(raw: RawArgs, env: NodeJS.ProcessEnv): Options 
   }
   const inboxId = inboxRaw === undefined ? '' : /^\d{1,15}$/.test(inboxRaw) ? Number(inboxRaw) : inboxRaw;
 
-  const apiKey = env.LIVEDESK_API_KEY?.trim() ?? '';
-  const apiSecret = env.LIVEDESK_API_SECRET?.trim() ?? '';
-  if ((!dryRun || checkExisting) && (!apiKey || !apiSecret)) {
-    const missing = [!apiKey && 'LIVEDESK_API_KEY', !apiSecret && 'LIVEDESK_API_SECRET'].filter(Boolean).join(' and ');
-    throw new UsageError(`${missing} must be set in the environment (Project Settings - API Management); credentials are never taken as flags. Use --dry-run to check a file without them.`);
+  const sending = !dryRun || checkExisting;
+  const warnings: string[] = [];
+  let apiKey = '';
+  let apiSecret = '';
+  const credentialsFile = stringFlag('credentials-file', raw.credentialsFile);
+  if (sending || credentialsFile !== undefined) {
+    try {
+      const creds = loadCredentials(env, credentialsFile);
+      ({ apiKey, apiSecret } = creds);
+      warnings.push(...creds.warnings);
+    } catch (e) {
+      if (e instanceof CredentialsError) throw new UsageError(e.message);
+      throw e;
+    }
+  }
+  if (sending) {
+    try {
+      checkBaseUrlTransport(url, raw.allowInsecureHttp === true);
+    } catch (e) {
+      if (e instanceof TransportError) throw new UsageError(e.message);
+      throw e;
+    }
+    const tlsNote = insecureTlsEnvNote(env);
+    if (tlsNote) warnings.push(tlsNote);
   }
 
+  const countryRaw = stringFlag('default-country', raw.defaultCountry);
+  const defaultCountry = countryRaw === undefined ? undefined : toCountryCode(countryRaw);
+  if (countryRaw !== undefined && defaultCountry === undefined) {
+    throw new UsageError(`--default-country must be a two-letter ISO 3166 country code such as US, GB, DE or FR; got ${JSON.stringify(countryRaw)}`);
+  }
   const mapping = stringFlag('mapping', raw.mapping);
   if (mapping !== undefined && !existsSync(mapping)) throw new UsageError(`--mapping file ${mapping} does not exist`);
 
@@ -198,6 +235,9 @@ export function normalizeOptions(raw: RawArgs, env: NodeJS.ProcessEnv): Options 
     baseUrl: url.href.replace(/\/+$/, ''),
     apiKey,
     apiSecret,
+    warnings,
+    rawOutput: raw.rawOutput === true,
+    ...(defaultCountry === undefined ? {} : { defaultCountry }),
     ...(mapping === undefined ? {} : { mapping }),
     concurrency: numberFlag('concurrency', raw.concurrency, 8, 1, 256, true),
     rate: numberFlag('rate', raw.rate, 10, 0.1, 10_000, false),

@@ -9,10 +9,16 @@ export type ContactField = (typeof CONTACT_FIELDS)[number];
 /** A contact's fields after normalization and validation: only non-empty values are present. */
 export type ContactFields = Partial<Record<ContactField, string>>;
 
+/** What is sent for a row: the fields, plus attribute objects when a mapping file asks for them. */
+export type ContactPayload = ContactFields & {
+  custom_attributes?: Record<string, string>;
+  additional_attributes?: Record<string, string>;
+};
+
 /** The body of POST /api/v2/accounts/contacts. */
-export interface CreateContactBody extends ContactFields {
+export type CreateContactBody = ContactPayload & {
   inbox_id: number | string;
-}
+};
 
 /**
  * Stable codes written to the failures file's `_error` column. Scripts branch on them: add, never
@@ -61,22 +67,22 @@ export interface ValidRow {
   row: number;
   line: number;
   values: string[];
-  contact: ContactFields;
+  contact: ContactPayload;
 }
 
 /** The terminal outcome of one input row. */
 export type Outcome =
-  | { kind: 'created'; row: number; values: string[]; contact: ContactFields; contactId: string }
+  | { kind: 'created'; row: number; values: string[]; contact: ContactPayload; contactId: string }
   // The contact was already in LiveDesk: our own earlier attempt (a timeout or reset after
   // LiveDesk stored it) was answered "already been taken" on retry, and the lookup found it.
-  | { kind: 'existing'; row: number; values: string[]; contact: ContactFields; contactId: string }
+  | { kind: 'existing'; row: number; values: string[]; contact: ContactPayload; contactId: string }
   // Already in LiveDesk, and updated with this row's fields (--on-existing update).
-  | { kind: 'updated'; row: number; values: string[]; contact: ContactFields; contactId: string }
+  | { kind: 'updated'; row: number; values: string[]; contact: ContactPayload; contactId: string }
   | {
       kind: 'failed';
       row: number;
       values: string[];
-      contact?: ContactFields;
+      contact?: ContactPayload;
       code: ErrorCode;
       message: string;
     };

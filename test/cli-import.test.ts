@@ -78,29 +78,24 @@ describe('import against the stand-in', () => {
     const failures = readCsv(join(dir, 'mixed.failures.csv'));
     expect(failures.header).toEqual(['Full Name', 'Email', 'Phone', 'External ID', 'Notes', '_row', '_error', '_message']);
     const byRow = Object.fromEntries(failures.rows.map((r) => [r._row, r]));
-    expect(Object.keys(byRow).sort()).toEqual(['2', '3', '4', '6']);
+    expect(Object.keys(byRow).sort()).toEqual(['2', '3', '4', '6', '7']);
     expect(byRow['2']).toMatchObject({ _error: 'invalid_email', Email: 'not-an-email' });
     expect(byRow['3']).toMatchObject({ _error: 'invalid_phone', Phone: '555-0100' });
     expect(byRow['4']).toMatchObject({ _error: 'no_contact_data', Notes: 'only notes' });
     expect(byRow['6']).toMatchObject({ _error: 'malformed_row' });
     expect(byRow['6']!._message).toMatch(/line 7/);
+    // Row 7's email is row 1's, in another case: caught in the file, before LiveDesk sees it.
+    expect(byRow['7']).toMatchObject({ _error: 'duplicate_in_file', Email: 'GOOD1@example.com' });
+    expect(byRow['7']!._message).toMatch(/row 1/);
 
-    // Row 7's email is row 1's: LiveDesk says "already been taken", and by default (--on-existing
-    // skip) the row is recorded as existing, with the ID of the contact that has that email.
     const results = readCsv(join(dir, 'mixed.results.csv'));
-    expect(results.rows.map((r) => [r.row, r.outcome])).toEqual(
-      expect.arrayContaining([
-        ['1', 'created'],
-        ['5', 'created'],
-        ['7', 'existing'],
-      ]),
-    );
-    expect(results.rows).toHaveLength(3);
-    const id1 = results.rows.find((r) => r.row === '1')!.contact_id;
-    expect(results.rows.find((r) => r.row === '7')!.contact_id).toBe(id1);
+    expect(results.rows.map((r) => [r.row, r.outcome])).toEqual([
+      ['1', 'created'],
+      ['5', 'created'],
+    ]);
     const summary = JSON.parse(readFileSync(join(dir, 's.json'), 'utf8'));
-    expect(summary).toMatchObject({ rows: 8, created: 2, existing: 1, failed: 4, skipped: 1, notSent: 0 });
-    expect(summary.byError).toEqual({ invalid_email: 1, invalid_phone: 1, no_contact_data: 1, malformed_row: 1 });
+    expect(summary).toMatchObject({ rows: 8, created: 2, existing: 0, failed: 5, skipped: 1, notSent: 0 });
+    expect(summary.byError).toEqual({ invalid_email: 1, invalid_phone: 1, no_contact_data: 1, malformed_row: 1, duplicate_in_file: 1 });
     expect(summary.created + summary.existing + summary.failed + summary.skipped + summary.notSent).toBe(summary.rows);
 
     // The person fixes the rows in the failures file and feeds it straight back in.
@@ -112,7 +107,9 @@ describe('import against the stand-in', () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/ignored: .*"_row"/);
     const retried = readCsv(join(dir, 'retry.results.csv'));
-    expect(retried.rows.map((r) => r.email).filter(Boolean).sort()).toEqual(['bad.mail@example.com']);
+    expect(retried.rows.map((r) => r.email).filter(Boolean).sort()).toEqual(['bad.mail@example.com', 'good1@example.com']);
+    // The duplicate row is now alone in its file; LiveDesk has its email, so it is recorded as existing.
+    expect(retried.rows.find((r) => r.email === 'good1@example.com')!.outcome).toBe('existing');
     expect(retried.rows.map((r) => r.phone_number).filter(Boolean)).toEqual(['+14155550100']);
     const stillFailing = readCsv(join(dir, 'retry.failures.csv'));
     expect(stillFailing.header.filter((h) => h.startsWith('_'))).toEqual(['_row', '_error', '_message']);

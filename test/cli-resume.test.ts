@@ -142,7 +142,7 @@ describe('contacts already in LiveDesk', () => {
   async function seed(): Promise<{ input: string; ids: Map<string, string> }> {
     const input = writeCsv(dir, 'c.csv', [HEADER, ...people(10)]);
     expect((await runCli(live(input), CREDS)).code).toBe(0);
-    const ids = new Map(readCsv(join(dir, 'c.results.csv')).rows.map((r) => [r.row, r.contact_id]));
+    const ids = new Map(readCsv(join(dir, 'c.results.csv')).rows.map((r) => [r.row!, r.contact_id!]));
     return { input, ids };
   }
 

@@ -5,10 +5,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   MappingError,
   describeMapping,
+  describeOrigin,
   detectMapping,
   extractRow,
   hasAnyField,
   loadMappingFile,
+  mappingReport,
   mappingToSpec,
   normalizeHeaderName,
   resolveMappingSpec,
@@ -344,14 +346,20 @@ describe('resolveMappingSpec', () => {
   });
 
   it('rejects an unknown key and suggests the field it probably means', () => {
+    const fields = 'the fields are name, email, phone_number, avatar_url, identifier, plus custom_attributes and additional_attributes for extra columns';
     const e = mappingError(() => resolveMappingSpec({ email: 'E-mail', phone: 'Mobile' }, header, 'map.json'));
-    expect(e.message).toBe(
-      'mapping file "map.json": unknown field "phone" (did you mean "phone_number"?); the fields are name, email, phone_number, avatar_url, identifier',
-    );
+    expect(e.message).toBe(`mapping file "map.json": unknown field "phone" (did you mean "phone_number"?); ${fields}`);
     expect(e.field).toBe('phone');
     expect(e.file).toBe('map.json');
+    expect(mappingError(() => resolveMappingSpec({ email: 'E-mail', notes: 'Notes' }, header, 'map.json')).message).toBe(
+      `mapping file "map.json": unknown field "notes"; ${fields}`,
+    );
     expect(mappingError(() => resolveMappingSpec({ company: 'Notes' }, header, 'map.json')).message).toBe(
-      'mapping file "map.json": unknown field "company"; the fields are name, email, phone_number, avatar_url, identifier',
+      'mapping file "map.json": unknown field "company" (to send it to LiveDesk, put it under "additional_attributes": ' +
+        `{"additional_attributes": {"company_name": "Your Column"}}); ${fields}`,
+    );
+    expect(mappingError(() => resolveMappingSpec({ 'Custom Attributes': {} }, header, 'm.json')).message).toContain(
+      '(did you mean "custom_attributes"?)',
     );
     expect(mappingError(() => resolveMappingSpec({ 'Avatar URL': 'Notes' }, header, 'm.json')).message).toContain(
       '(did you mean "avatar_url"?)',
@@ -520,5 +528,119 @@ describe('extractRow', () => {
   it('copes with a short row (missing trailing cells)', () => {
     expect(extractRow(['Ada'], m)).toEqual({ name: 'Ada' });
     expect(extractRow([], m)).toEqual({});
+  });
+});
+
+describe('attributes in a mapping file', () => {
+  const header = h('Full Name,E-mail,Company,City,Country,Plan,Signed Up,_row');
+
+  it('resolves custom_attributes and additional_attributes, in the file\'s order', () => {
+    const m = resolveMappingSpec(
+      {
+        name: 'Full Name',
+        email: 'E-mail',
+        custom_attributes: { plan: 'Plan', signup_date: 'signed up' },
+        additional_attributes: { company_name: 'Company', city: 'City', country: 'Country' },
+      },
+      header,
+      'map.json',
+    );
+    expect(m.attributes).toEqual({
+      custom_attributes: [
+        { key: 'plan', column: 5 },
+        { key: 'signup_date', column: 6 },
+      ],
+      additional_attributes: [
+        { key: 'company_name', column: 2 },
+        { key: 'city', column: 3 },
+        { key: 'country', column: 4 },
+      ],
+    });
+    expect(ignoredNames(m)).toEqual(['_row']);
+    expect(describeMapping(m)).toEqual([
+      '  name          ← "Full Name"',
+      '  email         ← "E-mail"',
+      '  phone_number  ← (no column)',
+      '  avatar_url    ← (no column)',
+      '  identifier    ← (no column)',
+      '  custom_attributes.plan ← "Plan"',
+      '  custom_attributes.signup_date ← "Signed Up"',
+      '  additional_attributes.company_name ← "Company"',
+      '  additional_attributes.city ← "City"',
+      '  additional_attributes.country ← "Country"',
+      '  ignored: "_row"',
+    ]);
+  });
+
+  it('leaves attributes out when the objects are empty', () => {
+    const m = resolveMappingSpec({ email: 'E-mail', custom_attributes: {} }, header, 'map.json');
+    expect(m.attributes).toBeUndefined();
+  });
+
+  it('still needs at least one contact field', () => {
+    expect(mappingError(() => resolveMappingSpec({ custom_attributes: { plan: 'Plan' } }, header, 'map.json')).message).toMatch(
+      /^mapping file "map\.json" maps no fields; add at least one of name, email/,
+    );
+  });
+
+  it('rejects attributes that are not an object of column names', () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ email: 'E-mail', custom_attributes: ['Plan'] }, '"custom_attributes": ["Plan"] is a list; give an object of attribute names and columns, such as {"plan": "Plan", "signup_date": "Created"}'],
+      [{ email: 'E-mail', additional_attributes: 'Company' }, '"additional_attributes": "Company" is text; give an object of attribute names and columns, such as {"company_name": "Company", "city": "City", "country": "Country"}'],
+      [{ email: 'E-mail', custom_attributes: { plan: ['Plan', 'Signed Up'] } }, '"custom_attributes": "plan": give the one column whose value to send'],
+      [{ email: 'E-mail', custom_attributes: { ' ': 'Plan' } }, '"custom_attributes": an attribute name is empty'],
+      [{ email: 'E-mail', additional_attributes: { city: 'Town' } }, '"additional_attributes": column "Town" is not in the CSV header'],
+      [{ email: 'E-mail', additional_attributes: { city: '_row' } }, 'column "_row" starts with "_"'],
+    ];
+    for (const [spec, message] of cases) {
+      const e = mappingError(() => resolveMappingSpec(spec, header, 'map.json'));
+      expect(e.message, JSON.stringify(spec)).toContain(message);
+      expect(e.field).toBe(Object.keys(spec)[1]);
+    }
+  });
+});
+
+describe('mappingReport', () => {
+  it('prints the mapping as a commented mapping file that maps the same way when passed back', () => {
+    const header = h('Record ID,First Name,Last Name,Email,Phone Number,Mobile Phone Number,Contact owner,Associated Company,_row');
+    const m = detectMapping(header);
+    const text = mappingReport(m);
+    expect(text.endsWith('}')).toBe(true);
+    expect(text).toContain('\n  "name": {\n    "join": [\n      "First Name",\n      "Last Name"\n    ]\n  },');
+    const json = JSON.parse(text) as Record<string, unknown>;
+    expect(Object.keys(json)).toEqual(['_comment', 'name', 'email', 'phone_number', 'identifier', '_ignored_columns']);
+    expect((json._comment as string[])[0]).toBe(
+      'Mapping detected from the header (HubSpot export). Edit it, save it, and pass it back with --mapping FILE.',
+    );
+    expect(json._ignored_columns).toEqual(['Contact owner', 'Associated Company', '_row']);
+    const back = resolveMappingSpec(json, header, 'mapping.json');
+    expect(back.fields).toEqual(m.fields);
+    expect(back.ignored).toEqual(m.ignored);
+  });
+
+  it('round-trips attributes', () => {
+    const header = h('Name,Email,Company,Plan');
+    const m = resolveMappingSpec({ name: 'Name', email: 'Email', custom_attributes: { plan: 'Plan' }, additional_attributes: { company_name: 'Company' } }, header, 'a.json');
+    const json = JSON.parse(mappingReport(m)) as Record<string, unknown>;
+    expect(json).toMatchObject({ custom_attributes: { plan: 'Plan' }, additional_attributes: { company_name: 'Company' }, _ignored_columns: [] });
+    const back = resolveMappingSpec(json, header, 'b.json');
+    expect(back.fields).toEqual(m.fields);
+    expect(back.attributes).toEqual(m.attributes);
+    expect((json._comment as string[])[0]).toContain('Mapping from the mapping file.');
+  });
+});
+
+describe('describeOrigin', () => {
+  it('names the preset, the generic detection or the mapping file', () => {
+    expect(describeOrigin(detectMapping(h('Record ID,Email,Phone Number')))).toBe('detected from the header (HubSpot export)');
+    expect(describeOrigin(detectMapping(h('name,email')))).toBe('detected from the header');
+    expect(describeOrigin(resolveMappingSpec({ email: 'email' }, h('name,email'), 'm.json'), 'm.json')).toBe('from m.json');
+  });
+});
+
+describe('mapping file comments', () => {
+  it('skips keys starting with "_"', () => {
+    const m = resolveMappingSpec({ _comment: ['anything'], email: 'Email', _ignored_columns: 42 }, h('Email,Notes'), 'm.json');
+    expect(m.fields).toEqual({ email: { kind: 'columns', columns: [0] } });
   });
 });

@@ -2,22 +2,28 @@ import { describe, expect, it } from 'vitest';
 import {
   cleanName,
   cleanText,
+  detectMapping,
+  isCountryCode,
+  mapRow,
+  resolveMappingSpec,
+  toCountryCode,
   normalizeContact,
   normalizeEmail,
   normalizePhone,
   validateContact,
+  type MapOptions,
   type Validation,
 } from '../src/map/index.js';
 import type { ContactFields, ErrorCode } from '../src/types.js';
 
-function ok(raw: ContactFields): ContactFields {
-  const v = validateContact(raw);
+function ok(raw: ContactFields, opts: MapOptions = {}): ContactFields {
+  const v = validateContact(raw, opts);
   if (!v.ok) throw new Error(`expected ${JSON.stringify(raw)} to be valid, got ${v.code}: ${v.message}`);
   return v.contact;
 }
 
-function failure(raw: ContactFields): Extract<Validation, { ok: false }> {
-  const v = validateContact(raw);
+function failure(raw: ContactFields, opts: MapOptions = {}): Extract<Validation, { ok: false }> {
+  const v = validateContact(raw, opts);
   if (v.ok) throw new Error(`expected ${JSON.stringify(raw)} to be invalid, got ${JSON.stringify(v.contact)}`);
   return v;
 }
@@ -166,55 +172,89 @@ describe('validateContact', () => {
   });
 
   describe('invalid_phone', () => {
-    it('accepts E.164 after normalization, from 2 to 15 digits', () => {
-      expect(ok({ phone_number: '+12' }).phone_number).toBe('+12');
-      expect(ok({ phone_number: '+123456789012345' }).phone_number).toBe('+123456789012345');
+    it('accepts valid numbers and sends them in E.164', () => {
       expect(ok({ phone_number: '+44 20 7946 0958' }).phone_number).toBe('+442079460958');
       expect(ok({ phone_number: '+1 (415) 555-0134' }).phone_number).toBe('+14155550134');
       expect(ok({ phone_number: '0061 491 570 156' }).phone_number).toBe('+61491570156');
+      expect(ok({ phone_number: '+44 (0)20 7946 0958' }).phone_number).toBe('+442079460958');
+      expect(ok({ phone_number: '＋８１ ９０－１２３４－５６７８' }).phone_number).toBe('+819012345678');
     });
 
-    it('rejects a national number, saying what to do', () => {
+    it('refuses a national number without --default-country, saying what to do', () => {
       const f = failure({ phone_number: '555-0100' });
       expect(f.code).toBe('invalid_phone');
-      expect(f.message).toBe('phone "555-0100" is not in international E.164 form (+ and country code, e.g. +14155550100)');
-      expect(failure({ phone_number: '020 7946 0321' }).message).toBe(
-        'phone "020 7946 0321" is not in international E.164 form (+ and country code, e.g. +14155550100): ' +
-          'replace the leading 0 with + and the country code',
+      expect(f.message).toBe(
+        'phone "555-0100" is a national number (no country code): pass --default-country XX or write it with + and the country code',
+      );
+      expect(failure({ phone_number: '020 7946 0321' }).message).toContain('national number (no country code): pass --default-country XX');
+    });
+
+    it('reads a national number with --default-country', () => {
+      expect(ok({ phone_number: '020 7946 0321' }, { defaultCountry: 'GB' }).phone_number).toBe('+442079460321');
+      expect(ok({ phone_number: '(415) 555-0123' }, { defaultCountry: 'US' }).phone_number).toBe('+14155550123');
+      expect(ok({ phone_number: '1 415 555 0123' }, { defaultCountry: 'US' }).phone_number).toBe('+14155550123');
+      expect(ok({ phone_number: '0491 570 156' }, { defaultCountry: 'AU' }).phone_number).toBe('+61491570156');
+      // A number written with + keeps its own country.
+      expect(ok({ phone_number: '+44 20 7946 0958' }, { defaultCountry: 'US' }).phone_number).toBe('+442079460958');
+    });
+
+    it('says which region a national number was read for when it does not fit', () => {
+      expect(failure({ phone_number: '020 7946 0321' }, { defaultCountry: 'US' }).message).toBe(
+        'phone "020 7946 0321" is too long for region US (United States); it has no + in front, so it was read with --default-country US',
+      );
+      expect(failure({ phone_number: '555-0100' }, { defaultCountry: 'US' }).message).toBe(
+        'phone "555-0100" is too short for region US (United States); it has no + in front, so it was read with --default-country US',
       );
     });
 
-    it('rejects a country code starting with 0', () => {
-      expect(failure({ phone_number: '+0123456' }).message).toBe(
-        'phone "+0123456" is not in international E.164 form (+ and country code, e.g. +14155550100): a country code never starts with 0',
+    it('refuses numbers that are not valid, with the reason', () => {
+      expect(failure({ phone_number: '+0123456' }).message).toBe('phone "+0123456" has an invalid country code: a country code never starts with 0');
+      expect(failure({ phone_number: '+999 1234 5678' }).message).toBe(
+        'phone "+999 1234 5678" has an invalid country code: +9, +99 and +999 are not country codes',
       );
-    });
-
-    it('rejects more than 15 digits and fewer than 2', () => {
-      expect(failure({ phone_number: '+1234567890123456' }).message).toContain(': it has 16 digits, at most 15 are allowed');
-      expect(failure({ phone_number: '+1' }).message).toContain(': it has too few digits');
+      expect(failure({ phone_number: '+12' }).message).toBe('phone "+12" is too short to be a phone number');
+      expect(failure({ phone_number: '+1' }).message).toBe('phone "+1" is too short to be a phone number');
+      expect(failure({ phone_number: '+44 20 7946' }).message).toBe(
+        'phone "+44 20 7946" is too short for country code +44 (United Kingdom and 3 other regions)',
+      );
+      expect(failure({ phone_number: '+1234567890123456' }).message).toBe(
+        'phone "+1234567890123456" is too long for country code +1 (United States and 24 other regions)',
+      );
+      expect(failure({ phone_number: '+12345678901234567890' }).message).toBe(
+        'phone "+12345678901234567890" is too long: a phone number has at most 15 digits',
+      );
+      // Right length, but no such number: an unassigned US area code, the UK's and France's
+      // reserved drama ranges.
+      expect(failure({ phone_number: '+1 123 456 7890' }).message).toBe(
+        'phone "+1 123 456 7890" is not a valid number for country code +1 (United States and 24 other regions)',
+      );
+      expect(failure({ phone_number: '+44 7700 900123' }).message).toBe(
+        'phone "+44 7700 900123" is not a valid number for country code +44 (United Kingdom and 3 other regions)',
+      );
+      expect(failure({ phone_number: '+33 6 39 98 12 34' }).message).toBe('phone "+33 6 39 98 12 34" is not a valid number for region FR (France)');
       expect(code({ phone_number: '+' })).toBe('invalid_phone');
     });
 
     it('says when a phone has letters', () => {
       expect(failure({ phone_number: '+1 800 FLOWERS' }).message).toBe(
-        'phone "+1 800 FLOWERS" is not in international E.164 form (+ and country code, e.g. +14155550100): ' +
-          'it contains letters, a phone number must be digits only',
+        'phone "+1 800 FLOWERS" contains letters; a phone number has only digits, with an optional + in front',
       );
-      expect(failure({ phone_number: '+1 415 555 0142 ext. 12' }).message).toContain(
-        'it contains letters (remove the extension, or put it in another column)',
+      expect(failure({ phone_number: '+1 415 555 0142 ext. 12' }).message).toBe(
+        'phone "+1 415 555 0142 ext. 12" contains letters (remove the extension, or put it in another column)',
       );
       expect(failure({ phone_number: '+1 415 555 0142 x12' }).message).toContain('remove the extension');
       expect(code({ phone_number: 'n/a' })).toBe('invalid_phone');
     });
 
     it('names another stray character', () => {
-      expect(failure({ phone_number: '+1 415 555 0100 #2' }).message).toContain(': it contains "#"');
-      expect(code({ phone_number: '++14155550100' })).toBe('invalid_phone');
+      expect(failure({ phone_number: '+1 415 555 0100 #2' }).message).toBe(
+        'phone "+1 415 555 0100 #2" contains "#"; a phone number has only digits, with an optional + in front',
+      );
+      expect(failure({ phone_number: '++14155550100' }).message).toContain('contains "+"');
       expect(code({ phone_number: '+1415555+0100' })).toBe('invalid_phone');
     });
 
-    it('quotes the phone as typed (whitespace-normalized), and keeps the normalized one in the contact', () => {
+    it('quotes the phone as typed (whitespace-normalized), and keeps the cleaned one in the contact', () => {
       const f = failure({ phone_number: '  (415)   555-0100 ', email: 'a@example.com' });
       expect(f.message).toMatch(/^phone "\(415\) 555-0100" /);
       expect(f.contact).toEqual({ email: 'a@example.com', phone_number: '4155550100' });
@@ -241,14 +281,121 @@ describe('validateContact', () => {
     });
 
     it('is checked last', () => {
-      expect(code({ name: 'A', phone_number: '12', avatar_url: 'nope' })).toBe('invalid_phone');
+      expect(code({ name: 'A', phone_number: '+12', avatar_url: 'nope' })).toBe('invalid_phone');
     });
   });
 
   it('accepts many distinct valid rows (speed is measured in bench/, not here)', () => {
-    for (let i = 0; i < 2_000; i++) {
+    for (let i = 0; i < 1_000; i++) {
       const row = { name: `Person ${i}`, email: `p${i}@example.com`, phone_number: `+1 415 555 ${String(i).padStart(4, '0')}`, identifier: `C-${i}` };
       expect(validateContact(row).ok).toBe(true);
     }
+  });
+});
+
+describe('mapRow', () => {
+  const header = 'Name,E-mail,Email 2,Mobile,Phone,Work Phone,Avatar,Photo URL,ID,Company,City,Plan'.split(',');
+  const m = detectMapping(header);
+  const row = (cells: Partial<Record<string, string>>): string[] => header.map((h) => cells[h] ?? '');
+
+  it('maps a row to a normalized contact', () => {
+    expect(mapRow(row({ Name: ' Ada  Lovelace ', 'E-mail': 'Ada@Example.com', Mobile: '+44 20 7946 0958', ID: ' C-1 ' }), m, {})).toEqual({
+      ok: true,
+      contact: { name: 'Ada Lovelace', email: 'ada@example.com', phone_number: '+442079460958', identifier: 'C-1' },
+    });
+  });
+
+  it('takes the first candidate that is valid, not merely the first non-empty one', () => {
+    const v = mapRow(
+      row({ Name: 'Bob', 'E-mail': 'bob(at)example.com', 'Email 2': 'bob@example.com', Mobile: '555-0100', Phone: 'n/a', 'Work Phone': '+1 415 555 0100', Avatar: 'avatar.png', 'Photo URL': 'https://example.com/b.png' }),
+      m,
+      {},
+    );
+    expect(v).toEqual({
+      ok: true,
+      contact: { name: 'Bob', email: 'bob@example.com', phone_number: '+14155550100', avatar_url: 'https://example.com/b.png' },
+    });
+  });
+
+  it('fails with the first candidate\'s reason when none is valid, keeping its value', () => {
+    const v = mapRow(row({ Name: 'Bob', 'E-mail': 'bob(at)example.com', 'Email 2': 'bob@localhost' }), m, {});
+    expect(v).toEqual({
+      ok: false,
+      code: 'invalid_email',
+      message: 'email "bob(at)example.com" is not a valid address',
+      contact: { name: 'Bob', email: 'bob(at)example.com' },
+    });
+    const p = mapRow(row({ Name: 'Bob', Mobile: '555-0100', Phone: '+44 7700 900123' }), m, {});
+    expect(p.ok).toBe(false);
+    expect(p).toMatchObject({ code: 'invalid_phone', contact: { phone_number: '5550100' } });
+    expect(!p.ok && p.message).toMatch(/^phone "555-0100" is a national number/);
+  });
+
+  it('skips empty and invisible candidates', () => {
+    const v = mapRow(row({ 'E-mail': ' \u200b ', 'Email 2': 'c@example.com', Mobile: '\u00a0', Phone: '+1 415 555 0101' }), m, {});
+    expect(v).toEqual({ ok: true, contact: { email: 'c@example.com', phone_number: '+14155550101' } });
+  });
+
+  it('uses the default country for national numbers, per row', () => {
+    expect(mapRow(row({ Name: 'Cy', Mobile: '020 7946 0321' }), m, { defaultCountry: 'GB' })).toEqual({
+      ok: true,
+      contact: { name: 'Cy', phone_number: '+442079460321' },
+    });
+  });
+
+  it('takes the first of Google\'s ::: values, even when a later one would be valid', () => {
+    expect(mapRow(row({ 'E-mail': 'a@example.com ::: b@example.com' }), m, {})).toEqual({ ok: true, contact: { email: 'a@example.com' } });
+    const v = mapRow(row({ 'E-mail': 'broken ::: b@example.com' }), m, {});
+    expect(v).toMatchObject({ ok: false, code: 'invalid_email', contact: { email: 'broken' } });
+  });
+
+  it('copes with a short row', () => {
+    expect(mapRow(['Ada'], m, {})).toEqual({ ok: true, contact: { name: 'Ada' } });
+    expect(mapRow([], m, {})).toMatchObject({ ok: false, code: 'no_contact_data' });
+  });
+
+  describe('attributes from a mapping file', () => {
+    const withAttributes = resolveMappingSpec(
+      {
+        name: 'Name',
+        email: 'E-mail',
+        custom_attributes: { plan: 'Plan' },
+        additional_attributes: { company_name: 'Company', city: 'City' },
+      },
+      header,
+      'map.json',
+    );
+
+    it('sends them as trimmed strings, leaving empty ones out', () => {
+      expect(mapRow(row({ Name: 'Ada', Company: '  Analytical  Engines ', City: '', Plan: 'Gold' }), withAttributes, {})).toEqual({
+        ok: true,
+        contact: { name: 'Ada', custom_attributes: { plan: 'Gold' }, additional_attributes: { company_name: 'Analytical Engines' } },
+      });
+    });
+
+    it('leaves an object out when all its values are empty', () => {
+      expect(mapRow(row({ Name: 'Ada', Company: ' ', Plan: '' }), withAttributes, {})).toEqual({ ok: true, contact: { name: 'Ada' } });
+    });
+
+    it('does not count attributes as contact data', () => {
+      expect(mapRow(row({ Company: 'Acme', Plan: 'Gold' }), withAttributes, {})).toMatchObject({ ok: false, code: 'no_contact_data' });
+    });
+
+    it('are never detected without a mapping file', () => {
+      expect(mapRow(row({ Name: 'Ada', Company: 'Acme' }), m, {})).toEqual({ ok: true, contact: { name: 'Ada' } });
+    });
+  });
+});
+
+describe('isCountryCode / toCountryCode', () => {
+  it('knows ISO 3166 alpha-2 codes that have numbering rules, in upper case', () => {
+    for (const code of ['GB', 'US', 'FR', 'DE', 'JP', 'BR', 'XK', 'AU']) expect(isCountryCode(code), code).toBe(true);
+    for (const code of ['gb', 'UK', 'XX', 'USA', 'G', '', '44', 'ZZ']) expect(isCountryCode(code), code).toBe(false);
+  });
+
+  it('forgives case and spaces when reading a flag value', () => {
+    expect(toCountryCode(' gb ')).toBe('GB');
+    expect(toCountryCode('Us')).toBe('US');
+    expect(toCountryCode('uk')).toBeUndefined();
   });
 });

@@ -25,6 +25,57 @@ describe('classifyAnswer', () => {
     expect(classifyAnswer({ ...answer(200, { payload: { contact: { id: 1 } } }), truncated: true }, ctx).kind).toBe('row');
   });
 
+  it('never trusts an ID from a body that was cut, even when the part that came parses', () => {
+    const whole = answer(200, { payload: { contact: { id: 7 } } });
+    for (const incomplete of ['timeout', 'connection'] as const) {
+      const c = classifyAnswer({ ...whole, truncated: true, incomplete }, ctx);
+      expect(c).toMatchObject({ kind: 'row', code: 'bad_response', taken: false });
+    }
+  });
+
+  it('says why a 2xx carried no ID, and that the contact most likely exists', () => {
+    const why = (a: HttpAnswer) => {
+      const c = classifyAnswer(a, ctx);
+      return c.kind === 'row' ? c.message : '';
+    };
+    expect(why(answer(200, '<html>oops</html>', { 'content-type': 'text/html' }))).toMatch(/^LiveDesk answered HTTP 200 but its body is not JSON \(text\/html: <html>oops<\/html>\); the contact was most likely created: check LiveDesk/);
+    expect(why(answer(200, { payload: { contact: {} } }))).toMatch(/no usable payload\.contact\.id/);
+    expect(why(answer(201, ''))).toMatch(/HTTP 201 but its body was empty/);
+    expect(why({ ...answer(200, '{"pay'), truncated: true })).toMatch(/too large/);
+    expect(why({ ...answer(200, '{"pay'), truncated: true, incomplete: 'timeout' })).toMatch(/did not finish within --timeout/);
+    expect(why({ ...answer(200, '{"pay'), truncated: true, incomplete: 'connection' })).toMatch(/connection broke/);
+  });
+
+  it('refuses IDs that would be written out wrong: unsafe integers, fractions, junk strings', () => {
+    for (const body of [
+      '{"payload":{"contact":{"id":12345678901234567890}}}',
+      '{"payload":{"contact":{"id":1.5}}}',
+      '{"payload":{"contact":{"id":-3}}}',
+      '{"payload":{"contact":{"id":"two words"}}}',
+      '{"payload":{"contact":{"id":"line\\nbreak"}}}',
+      JSON.stringify({ payload: { contact: { id: 'x'.repeat(129) } } }),
+    ]) {
+      expect(contactIdOf(body), body).toBeUndefined();
+      expect(classifyAnswer(answer(200, body), ctx)).toMatchObject({ kind: 'row', code: 'bad_response' });
+    }
+    expect(contactIdOf('{"payload":{"contact":{"id":9007199254740991}}}')).toBe('9007199254740991');
+    expect(contactIdOf('{"payload":{"contact":{"id":" 7f3e-aa "}}}')).toBe('7f3e-aa');
+  });
+
+  it('keeps a 5xx or 4xx whose body was cut what its status says', () => {
+    const cut = { truncated: true, incomplete: 'timeout' as const };
+    expect(classifyAnswer({ ...answer(503, 'Serv'), ...cut }, ctx)).toMatchObject({ kind: 'retry', code: 'server_error' });
+    expect(classifyAnswer({ ...answer(422, '{"mess'), ...cut }, ctx)).toMatchObject({ kind: 'row', code: 'rejected' });
+    expect(classifyAnswer({ ...answer(401, ''), ...cut }, ctx).kind).toBe('fatal');
+  });
+
+  it('strips control characters and bidi overrides from what the server says', () => {
+    const c = classifyAnswer(answer(422, { message: 'Email \u001b[31mtaken\u001b[0m\u202e\u0007 twice' }), ctx);
+    expect(c.kind === 'row' && c.message).toBe('LiveDesk rejected the row (HTTP 422): Email [31mtaken [0m twice');
+    const big = classifyAnswer(answer(500, 'x'.repeat(2_000_000)), ctx);
+    expect(big.kind === 'retry' && big.message.length).toBeLessThan(400);
+  });
+
   it('stops the run on 401, 403 and 404 with what to check', () => {
     const c401 = classifyAnswer(answer(401, { error: 'Invalid Access Token' }), ctx);
     expect(c401.kind).toBe('fatal');
@@ -56,7 +107,10 @@ describe('classifyAnswer', () => {
   });
 
   it('treats a redirect as fatal: credentials are never sent elsewhere', () => {
-    expect(classifyAnswer(answer(301, '', { location: 'http://evil.example' }), ctx).kind).toBe('fatal');
+    const c = classifyAnswer(answer(301, '', { location: 'http://evil.example' }), ctx);
+    expect(c.kind).toBe('fatal');
+    expect(c.kind === 'fatal' && c.message).toMatch(/redirect \(HTTP 301 to http:\/\/evil\.example\); redirects are never followed.*--base-url/);
+    expect(classifyAnswer(answer(308, ''), ctx)).toMatchObject({ kind: 'fatal', message: expect.stringMatching(/\(no Location\)/) });
   });
 });
 
@@ -65,6 +119,17 @@ describe('classifyError', () => {
     expect(classifyError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))).toMatchObject({ code: 'network', ambiguous: false });
     expect(classifyError(Object.assign(new Error('x'), { code: 'UND_ERR_SOCKET' }))).toMatchObject({ code: 'network', ambiguous: true });
     expect(classifyError(Object.assign(new Error('x'), { code: 'ECONNRESET' }))).toMatchObject({ code: 'network', ambiguous: true });
+  });
+  it('a certificate that fails verification stops the run: nothing was sent, a retry cannot help', () => {
+    for (const code of ['DEPTH_ZERO_SELF_SIGNED_CERT', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY']) {
+      const c = classifyError(Object.assign(new Error('x'), { code }));
+      expect(c.kind, code).toBe('fatal');
+      expect(c.kind === 'fatal' && c.message).toContain(code);
+    }
+  });
+  it('cuts an auth token out of an error message', () => {
+    const c = classifyError(Object.assign(new Error('bad header Basic aXQta2V5OnNlY3JldA== sent'), { code: 'UND_ERR_SOCKET' }));
+    expect(c.kind === 'retry' && c.message).toBe('connection to LiveDesk failed (UND_ERR_SOCKET: bad header Basic [redacted] sent)');
   });
   it('timeouts are ambiguous', () => {
     expect(classifyError(Object.assign(new Error('x'), { code: 'UND_ERR_HEADERS_TIMEOUT' }))).toMatchObject({ code: 'timeout', ambiguous: true });

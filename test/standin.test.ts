@@ -38,6 +38,9 @@ function create(standin: Standin, body: Record<string, unknown>, init: RequestIn
   return api(standin, CONTACTS, { method: 'POST', body: JSON.stringify({ inbox_id: 407, ...body }), ...init });
 }
 
+/** What seed 42 with errorRate 0.5 gave for twelve creates before the hostile modes were added. */
+const SEED_42_STATUSES = [500, 200, 500, 500, 200, 500, 500, 500, 200, 500, 200, 200];
+
 async function waitFor(condition: () => boolean): Promise<void> {
   const deadline = Date.now() + 2000;
   while (!condition()) {
@@ -278,8 +281,99 @@ describe('stand-in faults', () => {
     expect(standin.contacts()).toEqual([]);
   });
 
+  it('redirectRate 1 answers 302 elsewhere and stores nothing', async () => {
+    standin.setFaults({ redirectRate: 1 });
+    const res = await create(standin, { name: 'A' }, { redirect: 'manual' });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('http://127.0.0.1:1/elsewhere');
+    await res.arrayBuffer();
+    expect(standin.contacts()).toEqual([]);
+    expect(standin.stats().byFault).toEqual({ redirect: 1 });
+  });
+
+  it('badBodyRate 1 stores the contact and answers 200 text/html', async () => {
+    standin.setFaults({ badBodyRate: 1 });
+    const res = await create(standin, { name: 'A' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await res.text()).toBe('<html>oops</html>');
+    expect(standin.contacts()).toMatchObject([{ name: 'A' }]);
+  });
+
+  it('noIdRate 1 stores the contact and answers 200 JSON without an ID', async () => {
+    standin.setFaults({ noIdRate: 1 });
+    const res = await create(standin, { name: 'A' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ payload: { contact: {} } });
+    expect(standin.contacts()).toMatchObject([{ name: 'A' }]);
+  });
+
+  it('hugeBodyRate 1 stores the contact and streams 10 MB of JSON without a Content-Length', async () => {
+    standin.setFaults({ hugeBodyRate: 1 });
+    const res = await create(standin, { name: 'A' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-length')).toBeNull();
+    const text = await res.text();
+    expect(text.length).toBe(10 * 1024 * 1024);
+    const body = JSON.parse(text) as ContactAnswer;
+    expect(body.payload.contact.id).toBe(standin.contacts()[0]!.id);
+  });
+
+  it('hugeBodyRate: a client that stops reading is let go', async () => {
+    standin.setFaults({ hugeBodyRate: 1 });
+    const res = await create(standin, { name: 'A' });
+    const reader = res.body!.getReader();
+    await reader.read();
+    await reader.cancel();
+    await waitFor(() => standin.stats().inFlight === 0);
+  });
+
+  it('neverEndRate 1 stores the contact, sends 200 and a body that keeps coming until the client leaves', async () => {
+    standin.setFaults({ neverEndRate: 1 });
+    const controller = new AbortController();
+    const res = await create(standin, { name: 'A' }, { signal: controller.signal });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    let received = 0;
+    // Two reads past the first chunk: the body is still coming, byte by byte.
+    for (let i = 0; i < 3; i++) received += (await reader.read()).value?.length ?? 0;
+    expect(received).toBeGreaterThanOrEqual('{"payload":'.length + 2);
+    controller.abort();
+    expect(standin.contacts()).toMatchObject([{ name: 'A' }]);
+    await waitFor(() => standin.stats().inFlight === 0);
+  });
+
+  it('pre-storage faults win over hostile answers, hostile answers over nothing', async () => {
+    standin.setFaults({ errorRate: 1, noIdRate: 1 });
+    expect((await create(standin, { name: 'A' })).status).toBe(500);
+    standin.setFaults({ redirectRate: 1, resetAfterRate: 1 });
+    expect((await create(standin, { name: 'B' }, { redirect: 'manual' })).status).toBe(302);
+    expect(standin.contacts()).toEqual([]);
+  });
+
+  it('the hostile modes are settable through /_standin/config and checked', async () => {
+    const bad = await fetch(`${standin.url}/_standin/config`, { method: 'POST', body: '{"faults":{"noIdRate":1.5}}' });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ error: 'noIdRate must be a number from 0 to 1' });
+    const ok = await fetch(`${standin.url}/_standin/config`, { method: 'POST', body: '{"faults":{"noIdRate":1}}' });
+    expect(await ok.json()).toMatchObject({ faults: { noIdRate: 1 } });
+    expect(await (await create(standin, { name: 'A' })).json()).toEqual({ payload: { contact: {} } });
+  });
+
+  it('adding the hostile modes left the seeded sequence of the classic faults as it was', async () => {
+    // Recorded before the hostile modes existed: seed 42, errorRate 0.5, twelve creates.
+    const run = await start({ seed: 42, faults: { errorRate: 0.5, noIdRate: 0 } });
+    try {
+      const answers = [];
+      for (let i = 0; i < 12; i++) answers.push((await create(run, { name: `S${i}` })).status);
+      expect(answers).toEqual(SEED_42_STATUSES);
+    } finally {
+      await run.close();
+    }
+  });
+
   it('faults leave searches alone', async () => {
-    standin.setFaults({ errorRate: 1, resetBeforeRate: 1 });
+    standin.setFaults({ errorRate: 1, resetBeforeRate: 1, redirectRate: 1, neverEndRate: 1, hugeBodyRate: 1 });
     expect((await api(standin, `${CONTACTS}?q=x`)).status).toBe(200);
   });
 
@@ -311,6 +405,14 @@ describe('stand-in faults', () => {
 });
 
 describe('stand-in shutdown', () => {
+  it('close() resolves promptly while a body never ends', async () => {
+    const standin = await start({ faults: { neverEndRate: 1 } });
+    const res = await create(standin, { name: 'A' });
+    const reading = res.text().catch((e: unknown) => e);
+    await standin.close();
+    expect(await reading).toBeInstanceOf(Error);
+  });
+
   it('close() resolves promptly while a request hangs or waits on latency', async () => {
     const standin = await start({ faults: { hangAfterRate: 1 } });
     const hung = create(standin, { name: 'A' }).catch((e: unknown) => e);

@@ -1,10 +1,15 @@
-// Which CSV columns feed which LiveDesk field: detected from the header's names, or read from a
-// mapping file (`--mapping FILE`). Everything here works on the header only, once per run; the
-// per-row work is in normalize.ts and validate.ts.
+// Which CSV columns feed which LiveDesk field: detected from the header's names (a product's
+// export first, see presets.ts, then generic aliases), or read from a mapping file
+// (`--mapping FILE`). Everything here works on the header only, once per run; the per-row work is
+// in normalize.ts and validate.ts.
 
 import { readFileSync } from 'node:fs';
 import { CONTACT_FIELDS, type ContactField } from '../types.js';
 import { locateJsonError } from './json-error.js';
+import { isReserved, normalizeHeaderName } from './names.js';
+import { findPreset, type Matcher } from './presets.js';
+
+export { normalizeHeaderName };
 
 export type FieldSource =
   /** Candidate column indexes, tried in order: the first non-empty value wins. */
@@ -12,13 +17,27 @@ export type FieldSource =
   /** A name composed from parts (first/middle/last): non-empty parts joined by one space. */
   | { kind: 'join'; columns: number[] };
 
+/** One extra column sent as `custom_attributes[key]` or `additional_attributes[key]`. */
+export interface AttributeColumn {
+  key: string;
+  column: number;
+}
+
+/** The two attribute objects a mapping file may fill (never detected: off unless asked for). */
+export const ATTRIBUTE_KEYS = ['custom_attributes', 'additional_attributes'] as const;
+export type AttributeKey = (typeof ATTRIBUTE_KEYS)[number];
+
 export interface ResolvedMapping {
   fields: Partial<Record<ContactField, FieldSource>>;
+  /** Extra columns to send as attributes, in the mapping file's order; absent when none. */
+  attributes?: Partial<Record<AttributeKey, AttributeColumn[]>>;
   header: string[];
   /** Header indexes that feed nothing (includes every column whose name starts with `_`). */
   ignored: number[];
   /** True when detected from the header's names, false when read from a mapping file. */
   detected: boolean;
+  /** The product export recognised in the header (`HubSpot export`), when one was. */
+  preset?: string;
 }
 
 /** A mapping file that cannot be used. The message says what, where, and how to fix it. */
@@ -36,28 +55,13 @@ export class MappingError extends Error {
   }
 }
 
-/**
- * A header name reduced for matching: lower-case, accents stripped (NFKD), everything but
- * [a-z0-9] dropped. `E-mail 1 - Value` → `email1value`, `Prénom` → `prenom`.
- */
-export function normalizeHeaderName(name: string): string {
-  return name.normalize('NFKD').toLowerCase().replace(/[^a-z0-9]/g, '');
-}
-
-/** Columns whose name starts with `_` belong to the importer (a failures file's `_row`, `_error`, `_message`). */
-function isReserved(name: string): boolean {
-  return name.trim().startsWith('_');
-}
-
 // ---------------------------------------------------------------------------------------------
 // Detection
 // ---------------------------------------------------------------------------------------------
 
-/**
- * A matcher ranks a normalized header name: a lower rank is a better match; undefined is none.
- * Alias lists are in order of preference.
- */
-type Matcher = (n: string) => number | undefined;
+// The generic aliases: what any spreadsheet's columns are likely called. A matcher ranks a
+// normalized header name (lower is better, undefined is no match); alias lists are in order of
+// preference.
 
 const ranked =
   (aliases: readonly string[]): Matcher =>
@@ -179,7 +183,7 @@ interface Candidate {
  * already-used columns are skipped; among columns whose names are the same once normalized, only
  * the first is considered.
  */
-function candidates(names: readonly string[], firstOfName: ReadonlySet<number>, used: Set<number>, match: Matcher): Candidate[] {
+function candidates(names: readonly string[], firstOfName: ReadonlySet<number>, used: ReadonlySet<number>, match: Matcher): Candidate[] {
   const found: Candidate[] = [];
   names.forEach((n, index) => {
     if (!firstOfName.has(index) || used.has(index)) return;
@@ -189,7 +193,12 @@ function candidates(names: readonly string[], firstOfName: ReadonlySet<number>, 
   return found.sort((a, b) => a.rank - b.rank || a.index - b.index);
 }
 
-/** Maps a header by its column names. Never throws; a header that matches nothing maps nothing. */
+/**
+ * Maps a header by its column names. Never throws; a header that matches nothing maps nothing.
+ * A recognised product export (presets.ts) decides first, for the fields it has columns for; the
+ * generic aliases fill the rest, and add further candidates for email and phone after the
+ * preset's. A preset's `never` columns are kept out of both.
+ */
 export function detectMapping(header: string[]): ResolvedMapping {
   const names = header.map((h) => (isReserved(h) ? '' : normalizeHeaderName(h)));
   // Only the first column of each normalized name may be mapped; reserved and nameless never.
@@ -200,42 +209,55 @@ export function detectMapping(header: string[]): ResolvedMapping {
     seen.add(n);
     firstOfName.add(i);
   });
+  const preset = findPreset(seen, header.filter((h) => !isReserved(h)));
 
   const used = new Set<number>();
+  const never = preset?.never;
+  if (never !== undefined) names.forEach((n, i) => n !== '' && never(n) !== undefined && used.add(i));
+
   const fields: ResolvedMapping['fields'] = {};
-  const best = (match: Matcher): number | undefined => {
+  const best = (match: Matcher | undefined): number | undefined => {
+    if (match === undefined) return undefined;
     const c = candidates(names, firstOfName, used, match)[0];
     if (c !== undefined) used.add(c.index);
     return c?.index;
   };
-  const all = (match: Matcher): number[] => {
+  const all = (match: Matcher | undefined): number[] => {
+    if (match === undefined) return [];
     const cs = candidates(names, firstOfName, used, match).map((c) => c.index);
     for (const i of cs) used.add(i);
     return cs;
   };
+  const joinOf = (first: Matcher | undefined, middle: Matcher | undefined, last: Matcher | undefined): number[] =>
+    [best(first), best(middle), best(last)].filter((i) => i !== undefined);
 
-  const fullName = best(FULL_NAME);
+  const fullName = best(preset?.fullName) ?? best(FULL_NAME);
   if (fullName !== undefined) {
     fields.name = { kind: 'columns', columns: [fullName] };
   } else {
-    const parts = [best(FIRST_NAME), best(MIDDLE_NAME), best(LAST_NAME)].filter((i) => i !== undefined);
+    let parts = joinOf(preset?.first, preset?.middle, preset?.last);
+    if (parts.length === 0) parts = joinOf(FIRST_NAME, MIDDLE_NAME, LAST_NAME);
     if (parts.length > 0) fields.name = { kind: 'join', columns: parts };
   }
-  const emails = all(EMAIL);
+  const emails = [...all(preset?.email), ...all(EMAIL)];
   if (emails.length > 0) fields.email = { kind: 'columns', columns: emails };
-  const phones = all(PHONE);
+  const phones = [...all(preset?.phone), ...all(PHONE)];
   if (phones.length > 0) fields.phone_number = { kind: 'columns', columns: phones };
-  const avatar = best(AVATAR);
-  if (avatar !== undefined) fields.avatar_url = { kind: 'columns', columns: [avatar] };
-  const identifier = best(IDENTIFIER);
+  const avatars = [...all(preset?.avatar), ...all(AVATAR)];
+  if (avatars.length > 0) fields.avatar_url = { kind: 'columns', columns: avatars };
+  // One identifier column only: mixing two ID schemes across rows would defeat rerun protection.
+  const identifier = best(preset?.identifier) ?? best(IDENTIFIER);
   if (identifier !== undefined) fields.identifier = { kind: 'columns', columns: [identifier] };
 
-  return { fields, header, ignored: ignoredColumns(header, fields), detected: true };
+  const m: ResolvedMapping = { fields, header, ignored: ignoredColumns(header, fields), detected: true };
+  if (preset !== undefined) m.preset = preset.name;
+  return m;
 }
 
-function ignoredColumns(header: readonly string[], fields: ResolvedMapping['fields']): number[] {
+function ignoredColumns(header: readonly string[], fields: ResolvedMapping['fields'], attributes?: ResolvedMapping['attributes']): number[] {
   const used = new Set<number>();
   for (const source of Object.values(fields)) for (const i of source.columns) used.add(i);
+  for (const list of Object.values(attributes ?? {})) for (const a of list) used.add(a.column);
   const ignored: number[] = [];
   for (let i = 0; i < header.length; i++) if (!used.has(i)) ignored.push(i);
   return ignored;
@@ -279,9 +301,19 @@ function listColumns(header: readonly string[]): string {
   return shown.length > MAX ? `${list} and ${shown.length - MAX} more` : list;
 }
 
+/** Keys people write for LiveDesk's `additional_attributes` (Chatwoot's contact sidebar shows these). */
+const ADDITIONAL_HINTS = new Map<string, string>([
+  ['company', 'company_name'],
+  ['companyname', 'company_name'],
+  ['organization', 'company_name'],
+  ['city', 'city'],
+  ['country', 'country'],
+]);
+
 /** The field a misspelt mapping key most likely means (`phone` → `phone_number`). */
-function suggestField(key: string): ContactField | undefined {
+function suggestField(key: string): string | undefined {
   const n = normalizeHeaderName(key);
+  for (const a of ATTRIBUTE_KEYS) if (normalizeHeaderName(a) === n) return a;
   for (const field of CONTACT_FIELDS) if (normalizeHeaderName(field) === n) return field;
   if (FULL_NAME(n) !== undefined || FIRST_NAME(n) !== undefined || LAST_NAME(n) !== undefined) return 'name';
   if (EMAIL(n) !== undefined) return 'email';
@@ -304,12 +336,6 @@ export function resolveMappingSpec(spec: unknown, header: string[], source: stri
     );
   }
   const entries = Object.entries(spec as Record<string, unknown>);
-  if (entries.length === 0) {
-    throw new MappingError(
-      `${where} maps no fields; add at least one of ${FIELD_LIST}, such as ${SPEC_EXAMPLE}`,
-      { file: source },
-    );
-  }
 
   // Exact header names first, then normalized ones; reserved columns only by their exact name.
   const exact = new Map<string, number>();
@@ -322,12 +348,25 @@ export function resolveMappingSpec(spec: unknown, header: string[], source: stri
   });
 
   const fields: ResolvedMapping['fields'] = {};
+  let attributes: ResolvedMapping['attributes'];
   for (const [key, value] of entries) {
+    // mappingReport writes its explanations under "_" keys; they are comments.
+    if (key.startsWith('_')) continue;
+    if (key === 'custom_attributes' || key === 'additional_attributes') {
+      const list = resolveAttributes(key, value, where, source, columnResolver(where, key, source, header, exact, loose));
+      if (list.length > 0) (attributes ??= {})[key] = list;
+      continue;
+    }
     if (!isContactField(key)) {
       const hint = suggestField(key);
+      const attribute = ADDITIONAL_HINTS.get(normalizeHeaderName(key));
       throw new MappingError(
-        `${where}: unknown field ${JSON.stringify(key)}${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ''}; ` +
-          `the fields are ${FIELD_LIST}`,
+        `${where}: unknown field ${JSON.stringify(key)}` +
+          (hint ? ` (did you mean ${JSON.stringify(hint)}?)` : '') +
+          (attribute
+            ? ` (to send it to LiveDesk, put it under "additional_attributes": {"additional_attributes": {${JSON.stringify(attribute)}: "Your Column"}})`
+            : '') +
+          `; the fields are ${FIELD_LIST}, plus ${ATTRIBUTE_KEYS.join(' and ')} for extra columns`,
         { file: source, field: key },
       );
     }
@@ -336,32 +375,7 @@ export function resolveMappingSpec(spec: unknown, header: string[], source: stri
       throw new MappingError(`${at}: ${message}`, { file: source, field: key });
     };
 
-    const column = (name: unknown): number => {
-      if (typeof name !== 'string') {
-        return fail(`column names must be text in double quotes, but ${showValue(name)} is ${jsonKind(name)}`);
-      }
-      if (name.trim() === '') return fail('a column name is empty');
-      const index = exact.get(name) ?? loose.get(normalizeHeaderName(name));
-      if (index === undefined) {
-        if (isReserved(name)) {
-          return fail(
-            `column ${JSON.stringify(name)} is not in the CSV header (and columns starting with "_" can never be mapped). ` +
-              `The header's columns are: ${listColumns(header)}`,
-          );
-        }
-        return fail(
-          `column ${JSON.stringify(name)} is not in the CSV header. The header's columns are: ${listColumns(header)}. ` +
-            'Fix the name in the mapping file (case, spaces and punctuation do not matter)',
-        );
-      }
-      if (isReserved(header[index]!)) {
-        return fail(
-          `column ${JSON.stringify(name)} starts with "_"; such columns are the importer's own ` +
-            '(a failures file adds _row, _error and _message) and can never be mapped. Map a column without a leading "_"',
-        );
-      }
-      return index;
-    };
+    const column = columnResolver(where, key, source, header, exact, loose);
     const columnList = (list: unknown[], what: string): number[] => {
       if (list.length === 0) fail(`${what} is empty; give at least one column name`);
       const indexes: number[] = [];
@@ -398,8 +412,93 @@ export function resolveMappingSpec(spec: unknown, header: string[], source: stri
     }
   }
 
-  return { fields, header, ignored: ignoredColumns(header, fields), detected: false };
+  if (Object.keys(fields).length === 0) {
+    throw new MappingError(
+      `${where} maps no fields; add at least one of ${FIELD_LIST}, such as ${SPEC_EXAMPLE}`,
+      { file: source },
+    );
+  }
+  const m: ResolvedMapping = { fields, header, ignored: ignoredColumns(header, fields, attributes), detected: false };
+  if (attributes !== undefined) m.attributes = attributes;
+  return m;
 }
+
+/**
+ * Resolves one column name of a mapping file to its header index, or throws a MappingError that
+ * names the file and key and lists the header. Exact names win over loose (normalized) ones.
+ */
+function columnResolver(
+  where: string,
+  key: string,
+  source: string,
+  header: readonly string[],
+  exact: ReadonlyMap<string, number>,
+  loose: ReadonlyMap<string, number>,
+): (name: unknown) => number {
+  const fail = (message: string): never => {
+    throw new MappingError(`${where}: ${JSON.stringify(key)}: ${message}`, { file: source, field: key });
+  };
+  return (name) => {
+    if (typeof name !== 'string') {
+      return fail(`column names must be text in double quotes, but ${showValue(name)} is ${jsonKind(name)}`);
+    }
+    if (name.trim() === '') return fail('a column name is empty');
+    const index = exact.get(name) ?? loose.get(normalizeHeaderName(name));
+    if (index === undefined) {
+      if (isReserved(name)) {
+        return fail(
+          `column ${JSON.stringify(name)} is not in the CSV header (and columns starting with "_" can never be mapped). ` +
+            `The header's columns are: ${listColumns(header)}`,
+        );
+      }
+      return fail(
+        `column ${JSON.stringify(name)} is not in the CSV header. The header's columns are: ${listColumns(header)}. ` +
+          'Fix the name in the mapping file (case, spaces and punctuation do not matter)',
+      );
+    }
+    if (isReserved(header[index]!)) {
+      return fail(
+        `column ${JSON.stringify(name)} starts with "_"; such columns are the importer's own ` +
+          '(a failures file adds _row, _error and _message) and can never be mapped. Map a column without a leading "_"',
+      );
+    }
+    return index;
+  };
+}
+
+/**
+ * `{"plan": "Plan", "company_name": "Company"}`: attribute name → the column whose value to send.
+ * Off unless a mapping file asks, since LiveDesk documents these objects only on update (Chatwoot,
+ * underneath, accepts them on create too).
+ */
+function resolveAttributes(
+  key: AttributeKey,
+  value: unknown,
+  where: string,
+  source: string,
+  column: (name: unknown) => number,
+): AttributeColumn[] {
+  const example =
+    key === 'additional_attributes'
+      ? '{"company_name": "Company", "city": "City", "country": "Country"}'
+      : '{"plan": "Plan", "signup_date": "Created"}';
+  const fail = (message: string): never => {
+    throw new MappingError(`${where}: ${JSON.stringify(key)}: ${message}`, { file: source, field: key });
+  };
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return fail(`${showValue(value)} is ${jsonKind(value)}; give an object of attribute names and columns, such as ${example}`);
+  }
+  const list: AttributeColumn[] = [];
+  for (const [name, col] of Object.entries(value as Record<string, unknown>)) {
+    if (name.trim() === '') fail(`an attribute name is empty; write them like ${example}`);
+    if (typeof col !== 'string') {
+      fail(`${JSON.stringify(name)}: give the one column whose value to send, such as ${example}; ${showValue(col)} is ${jsonKind(col)}`);
+    }
+    list.push({ key: name.trim(), column: column(col) });
+  }
+  return list;
+}
+
 
 /**
  * Reads a mapping file (JSON) and resolves it against the header. Throws MappingError when the
@@ -448,10 +547,17 @@ function columnLabel(header: readonly string[], index: number): string {
   return name === undefined || name.trim() === '' ? `(column ${index + 1}, no name)` : JSON.stringify(name);
 }
 
+/** Where the mapping came from, for the line above it: `detected from the header (HubSpot export)`. */
+export function describeOrigin(m: ResolvedMapping, mappingFile?: string): string {
+  if (!m.detected) return mappingFile === undefined ? 'from the mapping file' : `from ${mappingFile}`;
+  return m.preset === undefined ? 'detected from the header' : `detected from the header (${m.preset})`;
+}
+
 /**
- * Lines for the terminal, one per LiveDesk field, then the ignored columns:
- * `  name          ← "First Name" + "Last Name"`, `  email         ← "E-mail" (or "Email 2")`,
- * `  avatar_url    ← (no column)`, `  ignored: "Notes", "_row"`.
+ * Lines for the terminal, one per LiveDesk field, then the attributes (when a mapping file sends
+ * some), then the ignored columns: `  name          ← "First Name" + "Last Name"`,
+ * `  email         ← "E-mail" (or "Email 2")`, `  avatar_url    ← (no column)`,
+ * `  additional_attributes.city ← "City"`, `  ignored: "Notes", "_row"`.
  */
 export function describeMapping(m: ResolvedMapping): string[] {
   const lines: string[] = [];
@@ -466,15 +572,26 @@ export function describeMapping(m: ResolvedMapping): string[] {
     if (source.kind === 'join') lines.push(label + cols.join(' + '));
     else lines.push(label + cols[0] + (cols.length > 1 ? ` (or ${cols.slice(1).join(', ')})` : ''));
   }
+  for (const key of ATTRIBUTE_KEYS) {
+    for (const a of m.attributes?.[key] ?? []) lines.push(`  ${key}.${a.key} ← ${columnLabel(m.header, a.column)}`);
+  }
   lines.push(
     `  ignored: ${m.ignored.length === 0 ? '(none)' : m.ignored.map((i) => columnLabel(m.header, i)).join(', ')}`,
   );
   return lines;
 }
 
-/** The mapping as a mapping file's JSON object: save it, edit it, pass it back with `--mapping`. */
-export function mappingToSpec(m: ResolvedMapping): Record<string, string | string[] | { join: string[] }> {
-  const spec: Record<string, string | string[] | { join: string[] }> = {};
+/** A field's value in a mapping file: a column, columns tried in order, or (name only) a join. */
+export type FieldSpec = string | string[] | { join: string[] };
+/** A mapping file's object, as mappingToSpec writes it and resolveMappingSpec reads it. */
+export type MappingSpec = Partial<Record<ContactField, FieldSpec>> & Partial<Record<AttributeKey, Record<string, string>>>;
+
+/**
+ * The mapping as a mapping file's JSON object: save it, edit it, pass it back with `--mapping`,
+ * and resolveMappingSpec gives the same fields and attributes back.
+ */
+export function mappingToSpec(m: ResolvedMapping): MappingSpec {
+  const spec: MappingSpec = {};
   for (const field of CONTACT_FIELDS) {
     const source = m.fields[field];
     if (source === undefined || source.columns.length === 0) continue;
@@ -482,7 +599,33 @@ export function mappingToSpec(m: ResolvedMapping): Record<string, string | strin
     if (source.kind === 'join') spec[field] = { join: names };
     else spec[field] = names.length === 1 ? names[0]! : names;
   }
+  for (const key of ATTRIBUTE_KEYS) {
+    const list = m.attributes?.[key];
+    if (list === undefined || list.length === 0) continue;
+    const out: Record<string, string> = {};
+    for (const a of list) out[a.key] = m.header[a.column] ?? '';
+    spec[key] = out;
+  }
   return spec;
+}
+
+/**
+ * What `livedesk-import mapping FILE` prints on stdout: the mapping as a mapping file (2-space
+ * JSON, no trailing newline), with explanations and the ignored columns under "_" keys, which
+ * resolveMappingSpec skips. Saved and passed back with `--mapping`, it maps exactly the same way.
+ */
+export function mappingReport(m: ResolvedMapping): string {
+  const report: Record<string, unknown> = {
+    _comment: [
+      `Mapping ${describeOrigin(m)}. Edit it, save it, and pass it back with --mapping FILE.`,
+      'Each field takes a column name, a list of column names tried in order (the first valid value wins), or, for "name" only, {"join": ["First Name", "Last Name"]}.',
+      'Remove a field to leave it out. Keys starting with "_" are comments and are ignored.',
+      'To also send ignored columns: "custom_attributes": {"plan": "Plan"} and "additional_attributes": {"company_name": "Company", "city": "City", "country": "Country"} (LiveDesk documents these only for updates: try one row first).',
+    ],
+    ...mappingToSpec(m),
+    _ignored_columns: m.ignored.map((i) => m.header[i] ?? ''),
+  };
+  return JSON.stringify(report, null, 2);
 }
 
 /** True when at least one LiveDesk field has a column. */

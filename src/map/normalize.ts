@@ -78,8 +78,9 @@ export function isBlank(value: string): boolean {
 
 /**
  * The raw values a row gives for each mapped field, trimmed. A `columns` source takes the first
- * candidate with something visible in it; a `join` source joins its non-empty parts with one
- * space. Fields with no value are absent.
+ * candidate with something visible in it, valid or not; a `join` source joins its non-empty parts
+ * with one space. Fields with no value are absent. The pipeline uses mapRow, which tries each
+ * candidate until one is valid; this is for looking at a row's raw values.
  */
 export function extractRow(values: string[], m: ResolvedMapping): ContactFields {
   const out: ContactFields = {};

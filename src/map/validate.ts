@@ -1,12 +1,25 @@
-// Normalizing and validating one contact. Pure and per-row hot: regexes are compiled once, and a
-// valid row allocates only its result object.
+// One row → a normalized, validated LiveDesk contact. Pure and per-row hot: regexes are compiled
+// once, and a valid row allocates little beyond its result object.
 
-import type { ContactFields, ErrorCode } from '../types.js';
-import { cleanName, cleanText, normalizeEmail, normalizePhone } from './normalize.js';
+import type { ContactField, ContactFields, ErrorCode } from '../types.js';
+import type { AttributeColumn, ResolvedMapping } from './mapping.js';
+import { cleanName, cleanText, isBlank, normalizeEmail, normalizePhone } from './normalize.js';
+import { checkPhone, type CountryCode } from './phone.js';
+
+/** A contact as the map stage produces it: the API fields, plus the attributes a mapping file asked for. */
+export type MappedContact = ContactFields & {
+  custom_attributes?: Record<string, string>;
+  additional_attributes?: Record<string, string>;
+};
+
+export interface MapOptions {
+  /** Country whose national numbers (written without + and a country code) are accepted. */
+  defaultCountry?: CountryCode;
+}
 
 export type Validation =
-  | { ok: true; contact: ContactFields }
-  | { ok: false; code: ErrorCode; message: string; contact: ContactFields };
+  | { ok: true; contact: MappedContact }
+  | { ok: false; code: ErrorCode; message: string; contact: MappedContact };
 
 /** LiveDesk's (Chatwoot's) own email rule, applied after lower-casing. */
 const EMAIL_LIVEDESK = /^[^@\s]+@[^@\s]+$/;
@@ -18,18 +31,229 @@ const EMAIL_LIVEDESK = /^[^@\s]+@[^@\s]+$/;
  */
 const EMAIL_DOMAIN = /@[^@\s.]+(?:\.[^@\s.]+)+$/;
 const EMAIL_DOUBLE_DOT = /\.\./;
-/** LiveDesk's (Chatwoot's) phone rule: E.164, `+`, a country code not starting with 0, 2–15 digits. */
-const PHONE_E164 = /^\+[1-9]\d{1,14}$/;
-const HAS_LETTER = /\p{L}/u;
-const PHONE_EXTENSION = /(?:ext|x)\.?\s*\d+\s*$/i;
-const NON_PHONE_CHAR = /[^+\d]/;
+const WHITESPACE = /\s/;
 const WEB_URL_START = /^https?:\/\//i;
-
-const E164_HINT = 'is not in international E.164 form (+ and country code, e.g. +14155550100)';
 
 export const NO_CONTACT_DATA_MESSAGE = 'row has no name, email, phone number or identifier';
 
-/** Normalizes a contact's fields; empty values become absent. */
+/** Why an email is rejected, or undefined when it is acceptable ('' when there is no better reason). */
+function emailProblem(email: string): string | undefined {
+  if (!EMAIL_LIVEDESK.test(email)) {
+    const at = email.split('@').length - 1;
+    if (at === 0) return '';
+    if (at > 1) return 'it has more than one @';
+    if (WHITESPACE.test(email)) return 'it contains a space';
+    return 'there must be text before and after the @';
+  }
+  if (EMAIL_DOUBLE_DOT.test(email)) return 'it has two dots in a row';
+  if (!EMAIL_DOMAIN.test(email)) return 'the part after @ must be a domain such as example.com';
+  return undefined;
+}
+
+function isWebUrl(value: string): boolean {
+  if (!WEB_URL_START.test(value)) return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** True when a cell has something visible in it; the common empty cell is answered without a regex. */
+function filled(value: string | undefined): value is string {
+  return value !== undefined && value !== '' && !isBlank(value);
+}
+
+/** The first failing candidate of a field: what it normalized to, and the message for the row. */
+interface Failure {
+  value: string;
+  code: ErrorCode;
+  message: string;
+}
+
+/**
+ * Maps one CSV row: every field's candidate columns are tried in order and the first value that
+ * normalizes and validates wins; when none does, the field keeps the first candidate's value and
+ * the row fails with its reason. The first failing rule decides the row, in this order: no
+ * contact data, email, phone, avatar URL. The contact is the normalized one either way.
+ */
+export function mapRow(values: readonly string[], m: ResolvedMapping, opts: MapOptions): Validation {
+  const contact: MappedContact = {};
+  const f = m.fields;
+  let failure: Failure | undefined;
+
+  // name: a full-name column, or the non-empty parts joined by one space.
+  const name = f.name;
+  if (name !== undefined) {
+    const cols = name.columns;
+    if (name.kind === 'join') {
+      let joined = '';
+      for (let i = 0; i < cols.length; i++) {
+        const raw = values[cols[i]!];
+        if (!filled(raw)) continue;
+        const part = cleanName(raw);
+        if (part !== '') joined = joined === '' ? part : joined + ' ' + part;
+      }
+      if (joined !== '') contact.name = joined;
+    } else {
+      for (let i = 0; i < cols.length; i++) {
+        const raw = values[cols[i]!];
+        if (!filled(raw)) continue;
+        const v = cleanName(raw);
+        if (v !== '') {
+          contact.name = v;
+          break;
+        }
+      }
+    }
+  }
+
+  const email = f.email;
+  if (email !== undefined) {
+    let first: Failure | undefined;
+    const cols = email.columns;
+    for (let i = 0; i < cols.length; i++) {
+      const raw = values[cols[i]!];
+      if (!filled(raw)) continue;
+      const v = normalizeEmail(raw);
+      if (v === '') continue;
+      const problem = emailProblem(v);
+      if (problem === undefined) {
+        contact.email = v;
+        first = undefined;
+        break;
+      }
+      first ??= {
+        value: v,
+        code: 'invalid_email',
+        message: `email "${cleanText(raw)}" is not a valid address` + (problem === '' ? '' : `: ${problem}`),
+      };
+    }
+    if (first !== undefined) {
+      contact.email = first.value;
+      failure = first;
+    }
+  }
+
+  const phone = f.phone_number;
+  if (phone !== undefined) {
+    let first: Failure | undefined;
+    const cols = phone.columns;
+    for (let i = 0; i < cols.length; i++) {
+      const raw = values[cols[i]!];
+      if (!filled(raw)) continue;
+      const v = normalizePhone(raw);
+      if (v === '') continue;
+      const shown = cleanText(raw);
+      const check = checkPhone(shown, v, opts.defaultCountry);
+      if (check.ok) {
+        contact.phone_number = check.e164;
+        first = undefined;
+        break;
+      }
+      first ??= { value: v, code: 'invalid_phone', message: `phone "${shown}" ${check.reason}` };
+    }
+    if (first !== undefined) {
+      contact.phone_number = first.value;
+      failure ??= first;
+    }
+  }
+
+  const avatar = f.avatar_url;
+  if (avatar !== undefined) {
+    let first: Failure | undefined;
+    const cols = avatar.columns;
+    for (let i = 0; i < cols.length; i++) {
+      const raw = values[cols[i]!];
+      if (!filled(raw)) continue;
+      const v = cleanText(raw);
+      if (v === '') continue;
+      if (isWebUrl(v)) {
+        contact.avatar_url = v;
+        first = undefined;
+        break;
+      }
+      first ??= {
+        value: v,
+        code: 'invalid_avatar_url',
+        message: `avatar URL "${v}" is not a web address starting with http:// or https://`,
+      };
+    }
+    if (first !== undefined) {
+      contact.avatar_url = first.value;
+      failure ??= first;
+    }
+  }
+
+  const identifier = f.identifier;
+  if (identifier !== undefined) {
+    const cols = identifier.columns;
+    for (let i = 0; i < cols.length; i++) {
+      const raw = values[cols[i]!];
+      if (!filled(raw)) continue;
+      const v = cleanText(raw);
+      if (v !== '') {
+        contact.identifier = v;
+        break;
+      }
+    }
+  }
+
+  if (m.attributes !== undefined) {
+    const custom = attributeValues(values, m.attributes.custom_attributes);
+    if (custom !== undefined) contact.custom_attributes = custom;
+    const additional = attributeValues(values, m.attributes.additional_attributes);
+    if (additional !== undefined) contact.additional_attributes = additional;
+  }
+
+  if (
+    contact.name === undefined &&
+    contact.email === undefined &&
+    contact.phone_number === undefined &&
+    contact.identifier === undefined
+  ) {
+    return { ok: false, code: 'no_contact_data', message: NO_CONTACT_DATA_MESSAGE, contact };
+  }
+  if (failure !== undefined) return { ok: false, code: failure.code, message: failure.message, contact };
+  return { ok: true, contact };
+}
+
+/** Trimmed values of the attribute columns; empty ones are left out, and so is an empty object. */
+function attributeValues(values: readonly string[], list: readonly AttributeColumn[] | undefined): Record<string, string> | undefined {
+  if (list === undefined) return undefined;
+  let out: Record<string, string> | undefined;
+  for (const a of list) {
+    const raw = values[a.column];
+    if (!filled(raw)) continue;
+    const v = cleanText(raw);
+    if (v !== '') (out ??= {})[a.key] = v;
+  }
+  return out;
+}
+
+const SINGLE_FIELD_ORDER: readonly ContactField[] = ['name', 'email', 'phone_number', 'avatar_url', 'identifier'];
+/** One column per field, in SINGLE_FIELD_ORDER: how validateContact feeds a plain contact to mapRow. */
+const SINGLE_COLUMN_MAPPING: ResolvedMapping = {
+  fields: Object.fromEntries(SINGLE_FIELD_ORDER.map((f, i) => [f, { kind: 'columns', columns: [i] }])),
+  header: [...SINGLE_FIELD_ORDER],
+  ignored: [],
+  detected: false,
+};
+
+/**
+ * Normalizes and validates a contact given as raw field values (one candidate per field), by the
+ * same rules as mapRow. For tests and callers that already hold a contact.
+ */
+export function validateContact(raw: ContactFields, opts: MapOptions = {}): Validation {
+  const values = SINGLE_FIELD_ORDER.map((f) => raw[f] ?? '');
+  return mapRow(values, SINGLE_COLUMN_MAPPING, opts);
+}
+
+/**
+ * A contact's fields cleaned the way mapRow cleans them before validating (phone formatting
+ * removed but not converted to E.164); empty values become absent.
+ */
 export function normalizeContact(raw: ContactFields): ContactFields {
   const out: ContactFields = {};
   if (raw.name !== undefined) {
@@ -53,81 +277,4 @@ export function normalizeContact(raw: ContactFields): ContactFields {
     if (v !== '') out.identifier = v;
   }
   return out;
-}
-
-/** Why an email is rejected, or undefined when it is acceptable. */
-function emailProblem(email: string): string | undefined {
-  if (!EMAIL_LIVEDESK.test(email)) {
-    const at = email.split('@').length - 1;
-    if (at === 0) return '';
-    if (at > 1) return 'it has more than one @';
-    if (/\s/.test(email)) return 'it contains a space';
-    return 'there must be text before and after the @';
-  }
-  if (EMAIL_DOUBLE_DOT.test(email)) return 'it has two dots in a row';
-  if (!EMAIL_DOMAIN.test(email)) return 'the part after @ must be a domain such as example.com';
-  return undefined;
-}
-
-function phoneMessage(original: string, phone: string): string {
-  const base = `phone "${original}" ${E164_HINT}`;
-  if (HAS_LETTER.test(phone)) {
-    return PHONE_EXTENSION.test(original)
-      ? `${base}: it contains letters (remove the extension, or put it in another column)`
-      : `${base}: it contains letters, a phone number must be digits only`;
-  }
-  if (!phone.startsWith('+')) {
-    return phone.startsWith('0') && !NON_PHONE_CHAR.test(phone)
-      ? `${base}: replace the leading 0 with + and the country code`
-      : base;
-  }
-  const bad = NON_PHONE_CHAR.exec(phone.slice(1));
-  if (bad !== null) return `${base}: it contains "${bad[0]}"`;
-  if (phone[1] === '0') return `${base}: a country code never starts with 0`;
-  const digits = phone.length - 1;
-  if (digits > 15) return `${base}: it has ${digits} digits, at most 15 are allowed`;
-  return `${base}: it has too few digits`;
-}
-
-function isWebUrl(value: string): boolean {
-  if (!WEB_URL_START.test(value)) return false;
-  try {
-    const url = new URL(value);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Normalizes a contact, then validates it. The first failing rule decides, in this order: no
- * contact data, email, phone, avatar URL. The returned contact is the normalized one either way.
- */
-export function validateContact(raw: ContactFields): Validation {
-  const contact = normalizeContact(raw);
-  if (
-    contact.name === undefined &&
-    contact.email === undefined &&
-    contact.phone_number === undefined &&
-    contact.identifier === undefined
-  ) {
-    return { ok: false, code: 'no_contact_data', message: NO_CONTACT_DATA_MESSAGE, contact };
-  }
-  if (contact.email !== undefined) {
-    const problem = emailProblem(contact.email);
-    if (problem !== undefined) {
-      const shown = cleanText(raw.email ?? '');
-      const message = `email "${shown}" is not a valid address` + (problem === '' ? '' : `: ${problem}`);
-      return { ok: false, code: 'invalid_email', message, contact };
-    }
-  }
-  if (contact.phone_number !== undefined && !PHONE_E164.test(contact.phone_number)) {
-    const message = phoneMessage(cleanText(raw.phone_number ?? ''), contact.phone_number);
-    return { ok: false, code: 'invalid_phone', message, contact };
-  }
-  if (contact.avatar_url !== undefined && !isWebUrl(contact.avatar_url)) {
-    const message = `avatar URL "${contact.avatar_url}" is not a web address starting with http:// or https://`;
-    return { ok: false, code: 'invalid_avatar_url', message, contact };
-  }
-  return { ok: true, contact };
 }

@@ -27,9 +27,21 @@ export interface ClassifyContext {
 
 const MAX_MESSAGE = 300;
 
-function clip(s: string): string {
-  const oneLine = s.replace(/\s+/g, ' ').trim();
-  return oneLine.length > MAX_MESSAGE ? oneLine.slice(0, MAX_MESSAGE) + '…' : oneLine;
+// Text from the server ends up on a terminal and in the failures file: control characters (an
+// ANSI escape could rewrite the screen) and bidi overrides (which reorder what a person reads)
+// become spaces before anything else.
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+function clip(s: string, max = MAX_MESSAGE): string {
+  // Cut before cleaning: a hostile body can be a megabyte, and only its start is shown.
+  const head = s.length > max * 4 ? s.slice(0, max * 4) : s;
+  const oneLine = head.replace(UNPRINTABLE, ' ').replace(/\s+/g, ' ').trim();
+  return oneLine.length > max || head.length < s.length ? oneLine.slice(0, max) + '…' : oneLine;
+}
+
+/** A Basic auth token in an error message (should one ever get there) is cut out. */
+function scrubAuth(s: string): string {
+  return s.replace(/\b(Basic|Bearer)\s+[A-Za-z0-9+/=._~-]{4,}/gi, '$1 [redacted]');
 }
 
 function header(a: HttpAnswer, name: string): string | undefined {
@@ -72,21 +84,46 @@ export function contactIdOf(body: string): string | undefined {
     return undefined;
   }
   const id = (parsed as { payload?: { contact?: { id?: unknown } } } | null)?.payload?.contact?.id;
-  if (typeof id === 'number' && Number.isFinite(id)) return String(id);
-  if (typeof id === 'string' && id.trim() !== '') return id.trim();
+  // Past 2^53 JSON.parse rounds the number: writing it out would record another contact's ID.
+  if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) return String(id);
+  // An ID is a short token; anything else (a sentence, a megabyte, a line break) is not one.
+  if (typeof id === 'string' && /^[\x21-\x7e]{1,128}$/.test(id.trim())) return id.trim();
   return undefined;
+}
+
+function isJson(body: string): boolean {
+  try {
+    JSON.parse(body);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Why a 2xx answer gave no contact ID, in the person's terms. */
+function missingIdReason(a: HttpAnswer): string {
+  if (a.incomplete === 'timeout') return 'its body did not finish within --timeout, so no contact ID was read';
+  if (a.incomplete === 'connection') return 'the connection broke before its body finished, so no contact ID was read';
+  if (a.truncated) return 'its body was too large to be a create answer (cut at the size limit)';
+  if (a.body.trim() === '') return 'its body was empty';
+  const type = header(a, 'content-type');
+  if (!isJson(a.body)) return `its body is not JSON (${type ? `${clip(type, 60)}: ` : ''}${clip(a.body, 120)})`;
+  return `its JSON has no usable payload.contact.id (${clip(a.body, 120)})`;
 }
 
 export function classifyAnswer(a: HttpAnswer, ctx: ClassifyContext): Classified {
   const s = a.status;
   if (s >= 200 && s < 300) {
-    const id = a.truncated ? undefined : contactIdOf(a.body);
+    // A cut body is never trusted for an ID, even when the part that came parses.
+    const id = a.truncated || a.incomplete !== undefined ? undefined : contactIdOf(a.body);
     if (id !== undefined) return { kind: 'success', contactId: id };
+    // Not retried: the status says the contact was stored, so a resend would at best be refused
+    // as a duplicate and at worst (a row with no unique key) create a second copy.
     return {
       kind: 'row',
       code: 'bad_response',
       taken: false,
-      message: `LiveDesk answered HTTP ${s} without a contact ID (${a.truncated ? 'body too large' : clip(a.body) || 'empty body'}); the contact may exist: check LiveDesk before importing this row again`,
+      message: `LiveDesk answered HTTP ${s} but ${missingIdReason(a)}; the contact was most likely created: check LiveDesk before importing this row again`,
     };
   }
   if (s === 401 || s === 403) {
@@ -104,7 +141,7 @@ export function classifyAnswer(a: HttpAnswer, ctx: ClassifyContext): Classified 
   if (s >= 300 && s < 400) {
     return {
       kind: 'fatal',
-      message: `LiveDesk answered a redirect (HTTP ${s} to ${header(a, 'location') ?? '?'}); redirects are not followed with credentials: check --base-url ${ctx.baseUrl}`,
+      message: `LiveDesk answered a redirect (HTTP ${s} to ${clip(header(a, 'location') ?? '(no Location)', 200)}); redirects are never followed, so the credentials are not sent elsewhere: check --base-url ${ctx.baseUrl} (is it the API's own https:// address?)`,
     };
   }
   if (s === 429) {
@@ -140,6 +177,23 @@ export function classifyAnswer(a: HttpAnswer, ctx: ClassifyContext): Classified 
   };
 }
 
+// Certificate checks that failed: nothing was sent, and no retry will make the certificate good.
+const TLS_REFUSED = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
 const NOT_SENT_NETWORK = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
 export function classifyError(err: unknown): Classified {
@@ -147,7 +201,13 @@ export function classifyError(err: unknown): Classified {
   const code = e?.code ?? e?.cause?.code;
   const detail = code ?? e?.name ?? 'error';
   if (code === 'REQUEST_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return { kind: 'retry', code: 'timeout', ambiguous: true, message: `request timed out (${e.message ?? code})` };
+    return { kind: 'retry', code: 'timeout', ambiguous: true, message: `request timed out (${e.message ? clip(scrubAuth(e.message)) : code})` };
+  }
+  if (code !== undefined && TLS_REFUSED.has(code)) {
+    return {
+      kind: 'fatal',
+      message: `the TLS certificate of --base-url could not be verified (${code}), so nothing was sent: check the address; for a private CA, add it with NODE_EXTRA_CA_CERTS=/path/to/ca.pem (verification is never turned off)`,
+    };
   }
   if (code !== undefined && NOT_SENT_NETWORK.has(code)) {
     return { kind: 'retry', code: 'network', ambiguous: false, message: `cannot connect to LiveDesk (${detail})` };
@@ -157,6 +217,6 @@ export function classifyError(err: unknown): Classified {
     code: 'network',
     // A reset or closed socket may come after LiveDesk stored the contact: assume it might have.
     ambiguous: true,
-    message: `connection to LiveDesk failed (${detail}${e?.message ? `: ${clip(e.message)}` : ''})`,
+    message: `connection to LiveDesk failed (${detail}${e?.message ? `: ${clip(scrubAuth(e.message))}` : ''})`,
   };
 }

@@ -7,7 +7,7 @@ import type { ContactFields, ErrorCode, Outcome, ValidRow } from '../types.js';
 import { DEFAULT_BACKOFF, retryDelayMs, sleep, type BackoffPolicy } from './backoff.js';
 import { classifyAnswer, classifyError, type Classified } from './classify.js';
 import type { LiveDeskClient } from './client.js';
-import { findExisting } from './lookup.js';
+import { findExisting, LookupError } from './lookup.js';
 import type { KeyLock } from './key-lock.js';
 import type { RatePacer } from './rate.js';
 
@@ -106,7 +106,16 @@ async function attemptWithRetries(row: ValidRow, hasKey: boolean, maybeSent: boo
 
   /** LiveDesk said the email, phone or identifier is taken: find who has it and settle the row. */
   const settleTaken = async (message: string): Promise<Outcome> => {
-    const found = await findExisting(ctx, row.contact).catch(() => undefined);
+    let found: string | undefined;
+    try {
+      found = await findExisting(ctx, row.contact);
+    } catch (e) {
+      if (!(e instanceof LookupError)) throw e;
+      // A busy or flaky search: retry the whole attempt (the create will be "taken" again).
+      if (e.c.kind === 'retry') throw new Retryable(e.c);
+      if (e.c.kind === 'fatal') throw new AbortError(new Settled({ kind: 'fatal', row: row.row, message: e.c.message }));
+      return failedRow(row, 'rejected', `${message}; ${e.message}`);
+    }
     if (ambiguous) {
       // Our own earlier request (no answer, or a stopped run) most likely created it.
       return found !== undefined ? landed('existing', row, found) : failedRow(row, 'rejected', `${message}; the contact could not be found by search to record its ID`);

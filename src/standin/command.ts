@@ -81,6 +81,36 @@ function builder(yargs: Argv) {
       describe: 'Share of creates stored, then never answered',
       coerce: rate('--hang-after-rate'),
     })
+    .option('redirect-rate', {
+      type: 'number',
+      default: 0,
+      describe: 'Share of creates answered 302 to another host (nothing stored)',
+      coerce: rate('--redirect-rate'),
+    })
+    .option('bad-body-rate', {
+      type: 'number',
+      default: 0,
+      describe: 'Share of creates stored, then answered 200 text/html',
+      coerce: rate('--bad-body-rate'),
+    })
+    .option('no-id-rate', {
+      type: 'number',
+      default: 0,
+      describe: 'Share of creates stored, then answered 200 JSON without a contact ID',
+      coerce: rate('--no-id-rate'),
+    })
+    .option('huge-body-rate', {
+      type: 'number',
+      default: 0,
+      describe: 'Share of creates stored, then answered 200 with a 10 MB body',
+      coerce: rate('--huge-body-rate'),
+    })
+    .option('never-end-rate', {
+      type: 'number',
+      default: 0,
+      describe: 'Share of creates stored, then answered 200 with a body that never ends',
+      coerce: rate('--never-end-rate'),
+    })
     .option('latency', { type: 'number', default: 0, describe: 'Added delay (ms) before every API answer', coerce: nonNegative('--latency') })
     .option('latency-jitter', {
       type: 'number',
@@ -120,6 +150,11 @@ function optionsFrom(argv: ArgumentsCamelCase<StandinArgs>, env: NodeJS.ProcessE
       resetBeforeRate: argv.resetBeforeRate,
       resetAfterRate: argv.resetAfterRate,
       hangAfterRate: argv.hangAfterRate,
+      redirectRate: argv.redirectRate,
+      badBodyRate: argv.badBodyRate,
+      noIdRate: argv.noIdRate,
+      hugeBodyRate: argv.hugeBodyRate,
+      neverEndRate: argv.neverEndRate,
       latencyMs: argv.latency,
       latencyJitterMs: argv.latencyJitter,
     },

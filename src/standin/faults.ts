@@ -9,15 +9,40 @@ export interface StandinFaults {
   resetAfterRate?: number;
   /** 0..1 share of creates stored, then never answered. */
   hangAfterRate?: number;
+  // Hostile or broken answers (issue 6). A redirect comes from something in front of LiveDesk
+  // (a gateway, a moved host), so nothing is stored; the others are LiveDesk storing the contact
+  // and then answering 200 in a way the importer cannot read an ID from, so the importer must
+  // fail the row as bad_response and tell the person to check LiveDesk, never resend it blindly.
+  /** 0..1 share of creates answered 302 to http://127.0.0.1:1/elsewhere (nothing stored). */
+  redirectRate?: number;
+  /** 0..1 share of creates stored, then answered 200 text/html `<html>oops</html>`. */
+  badBodyRate?: number;
+  /** 0..1 share of creates stored, then answered 200 JSON `{"payload":{"contact":{}}}`. */
+  noIdRate?: number;
+  /** 0..1 share of creates stored, then answered 200 with a 10 MB JSON body, streamed. */
+  hugeBodyRate?: number;
+  /** 0..1 share of creates stored, then answered 200 headers and a body that trickles forever. */
+  neverEndRate?: number;
   /** Added delay before every API answer. */
   latencyMs?: number;
   /** Plus a uniform random 0..jitter. */
   latencyJitterMs?: number;
 }
 
-export type FaultKind = 'resetBefore' | 'error' | 'resetAfter' | 'hangAfter';
+export type FaultKind = 'resetBefore' | 'error' | 'resetAfter' | 'hangAfter' | HostileKind;
+export type HostileKind = 'redirect' | 'badBody' | 'noId' | 'hugeBody' | 'neverEnd';
 
-const RATE_KEYS = ['errorRate', 'resetBeforeRate', 'resetAfterRate', 'hangAfterRate'] as const;
+const RATE_KEYS = [
+  'errorRate',
+  'resetBeforeRate',
+  'resetAfterRate',
+  'hangAfterRate',
+  'redirectRate',
+  'badBodyRate',
+  'noIdRate',
+  'hugeBodyRate',
+  'neverEndRate',
+] as const;
 const DELAY_KEYS = ['latencyMs', 'latencyJitterMs'] as const;
 
 /** Checks fault settings from code or from JSON; throws a RangeError naming the bad key. */
@@ -61,23 +86,50 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-/**
- * Picks the fault for one create. Every rate is drawn on every create, so a seeded run consumes
- * the same random stream whatever the settings; the first fault whose draw hits wins.
- */
-export function drawFault(faults: StandinFaults, random: () => number): FaultKind | null {
-  const draws: Array<[FaultKind, number | undefined]> = [
-    ['resetBefore', faults.resetBeforeRate],
-    ['error', faults.errorRate],
-    ['resetAfter', faults.resetAfterRate],
-    ['hangAfter', faults.hangAfterRate],
-  ];
-  let hit: FaultKind | null = null;
+function firstHit<K extends string>(draws: Array<[K, number | undefined]>, random: () => number): K | null {
+  let hit: K | null = null;
   for (const [kind, rate] of draws) {
     const roll = random();
     if (hit === null && roll < (rate ?? 0)) hit = kind;
   }
   return hit;
+}
+
+/**
+ * Picks the fault for one create. Every rate is drawn on every create, so a seeded run consumes
+ * the same random stream whatever the settings. The hostile modes draw from their own stream
+ * (`hostileRandom`), so that seeded runs written before they existed keep their fault sequence.
+ * Faults that strike before the contact is stored (reset before, 500, redirect) win over those
+ * after; then the first whose draw hits.
+ */
+export function drawFault(faults: StandinFaults, random: () => number, hostileRandom: () => number = random): FaultKind | null {
+  const classic = firstHit<FaultKind>(
+    [
+      ['resetBefore', faults.resetBeforeRate],
+      ['error', faults.errorRate],
+      ['resetAfter', faults.resetAfterRate],
+      ['hangAfter', faults.hangAfterRate],
+    ],
+    random,
+  );
+  const hostile = firstHit<HostileKind>(
+    [
+      ['redirect', faults.redirectRate],
+      ['badBody', faults.badBodyRate],
+      ['noId', faults.noIdRate],
+      ['hugeBody', faults.hugeBodyRate],
+      ['neverEnd', faults.neverEndRate],
+    ],
+    hostileRandom,
+  );
+  if (classic === 'resetBefore' || classic === 'error') return classic;
+  if (hostile === 'redirect') return hostile;
+  return classic ?? hostile;
+}
+
+/** Whether the contact is stored before this fault strikes. */
+export function storesContact(fault: FaultKind | null): boolean {
+  return fault !== 'resetBefore' && fault !== 'error' && fault !== 'redirect';
 }
 
 /** Jitter uses Math.random so that latency never shifts the seeded fault stream. */

@@ -16,7 +16,7 @@ import {
   type FieldError,
   type StandinContact,
 } from './contacts.js';
-import { checkFaults, drawFault, latencyFor, mulberry32, type StandinFaults } from './faults.js';
+import { checkFaults, drawFault, latencyFor, mulberry32, storesContact, type StandinFaults } from './faults.js';
 import { SlidingWindow } from './ratelimit.js';
 
 export type { StandinContact } from './contacts.js';
@@ -51,6 +51,8 @@ export interface StandinStats {
   rateLimited: number;
   resets: number;
   hangs: number;
+  /** Creates answered by each fault (resetBefore, error, redirect, badBody, neverEnd, …). */
+  byFault: Record<string, number>;
 }
 
 export interface Standin {
@@ -65,9 +67,13 @@ export interface Standin {
 }
 
 type Answer = { kind: 'answer'; status: number; body: string; headers: Record<string, string> };
-type Reply = Answer | { kind: 'reset' } | { kind: 'hang' };
+type Reply = Answer | { kind: 'reset' } | { kind: 'hang' } | { kind: 'huge'; contact: StandinContact } | { kind: 'neverEnd' };
 
 const MAX_BODY_BYTES = 1024 * 1024;
+const HUGE_BODY_BYTES = 10 * 1024 * 1024;
+const TRICKLE_MS = 100;
+// Port 1 on loopback: nothing listens there, so a client that did follow would fail at once.
+const REDIRECT_TO = 'http://127.0.0.1:1/elsewhere';
 const CONTACTS_PATH = '/api/v2/accounts/contacts';
 const CONTACT_PATH = /^\/api\/v2\/accounts\/contacts\/(\d+)$/;
 const NOT_FOUND = { error: 'Resource could not be found' };
@@ -86,11 +92,23 @@ function json(status: number, value: unknown): Answer {
 type Counters = Omit<StandinStats, 'inFlight'>;
 
 function freshCounters(): Counters {
-  return { requests: 0, creates: 0, byStatus: {}, maxInFlight: 0, rateLimited: 0, resets: 0, hangs: 0 };
+  return { requests: 0, creates: 0, byStatus: {}, maxInFlight: 0, rateLimited: 0, resets: 0, hangs: 0, byFault: {} };
 }
 
 function send(res: ServerResponse, reply: Answer): void {
   res.writeHead(reply.status, reply.headers).end(reply.body);
+}
+
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 class BodyTooLarge extends Error {}
@@ -167,7 +185,11 @@ export async function startStandin(opts: StandinOptions): Promise<Standin> {
   const expectedCredentials = `${opts.apiKey}:${opts.apiSecret}`;
   const inboxes = new Set((opts.inboxIds ?? [407]).map(String));
   const retryAfter = opts.retryAfter ?? 'none';
-  const random = mulberry32(opts.seed ?? randomInt(2 ** 32));
+  const seed = opts.seed ?? randomInt(2 ** 32);
+  const random = mulberry32(seed);
+  // A second stream for the hostile modes, so that adding them left the classic faults' seeded
+  // sequences as they were.
+  const hostileRandom = mulberry32((seed ^ 0x9e3779b9) >>> 0);
   const store = new ContactStore();
   const limiter = new SlidingWindow(opts.rateLimit ?? 0);
   // Aborted by close() so that pending latency timers neither delay shutdown nor answer later.
@@ -201,9 +223,13 @@ export async function startStandin(opts: StandinOptions): Promise<Standin> {
 
   const create = async (req: IncomingMessage): Promise<Reply> => {
     const { body, changes } = await parsed(req, CREATE_FIELDS);
-    const fault = drawFault(faults, random);
-    if (fault === 'resetBefore') return { kind: 'reset' };
-    if (fault === 'error') return json(500, { error: 'Internal server error' });
+    const fault = drawFault(faults, random, hostileRandom);
+    if (fault !== null) stats.byFault[fault] = (stats.byFault[fault] ?? 0) + 1;
+    if (!storesContact(fault)) {
+      if (fault === 'resetBefore') return { kind: 'reset' };
+      if (fault === 'redirect') return redirect();
+      return json(500, { error: 'Internal server error' });
+    }
     if (!changes.ok) return json(400, { error: changes.error });
     const inbox = body.inbox_id;
     if ((typeof inbox !== 'string' && typeof inbox !== 'number') || String(inbox).trim() === '') {
@@ -218,8 +244,20 @@ export async function startStandin(opts: StandinOptions): Promise<Standin> {
     stats.creates++;
     if (fault === 'resetAfter') return { kind: 'reset' };
     if (fault === 'hangAfter') return { kind: 'hang' };
+    // Stored, as the real service would have, and then an answer with no ID the importer can read.
+    if (fault === 'badBody') return { kind: 'answer', status: 200, body: '<html>oops</html>', headers: { 'content-type': 'text/html; charset=utf-8' } };
+    if (fault === 'noId') return json(200, { payload: { contact: {} } });
+    if (fault === 'hugeBody') return { kind: 'huge', contact: stored };
+    if (fault === 'neverEnd') return { kind: 'neverEnd' };
     return json(200, { payload: { contact: apiContact(stored), contact_inbox: { inbox: null, source_id: null } } });
   };
+
+  const redirect = (): Answer => ({
+    kind: 'answer',
+    status: 302,
+    body: `<html><body>Moved to <a href="${REDIRECT_TO}">${REDIRECT_TO}</a></body></html>`,
+    headers: { location: REDIRECT_TO, 'content-type': 'text/html; charset=utf-8' },
+  });
 
   const inboxMissing = (): Answer =>
     opts.legacyErrors
@@ -276,9 +314,42 @@ export async function startStandin(opts: StandinOptions): Promise<Standin> {
       res.socket?.destroy();
       return;
     }
-    const key = String(reply.status);
-    stats.byStatus[key] = (stats.byStatus[key] ?? 0) + 1;
+    const status = reply.kind === 'answer' ? reply.status : 200;
+    stats.byStatus[String(status)] = (stats.byStatus[String(status)] ?? 0) + 1;
+    if (reply.kind === 'huge') return sendHuge(res, reply.contact);
+    if (reply.kind === 'neverEnd') return trickle(res);
     send(res, reply);
+  };
+
+  /** 10 MB of valid JSON, ID included, chunked (no Content-Length): only a capped read saves the client. */
+  const sendHuge = async (res: ServerResponse, contact: StandinContact): Promise<void> => {
+    const head = `{"payload":{"contact":${JSON.stringify(apiContact(contact))},"padding":"`;
+    const tail = '"}}';
+    const piece = 'x'.repeat(64 * 1024);
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+    res.write(head);
+    for (let left = HUGE_BODY_BYTES - Buffer.byteLength(head) - tail.length; left > 0; left -= piece.length) {
+      if (res.destroyed || closing.signal.aborted) return;
+      // A client that stops reading (as it should, past its cap) leaves us waiting for 'drain'
+      // until it closes: wait for either.
+      if (!res.write(left >= piece.length ? piece : piece.slice(0, left))) await drainedOrClosed(res);
+    }
+    if (!res.destroyed) res.end(tail);
+  };
+
+  /** 200 and a body start, then one byte every 100 ms until the client leaves or close(). */
+  const trickle = (res: ServerResponse): void => {
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+    res.write('{"payload":');
+    const timer = setInterval(() => {
+      if (!res.destroyed) res.write(' ');
+    }, TRICKLE_MS);
+    const stop = (): void => {
+      clearInterval(timer);
+      closing.signal.removeEventListener('abort', stop);
+    };
+    res.once('close', stop);
+    closing.signal.addEventListener('abort', stop, { once: true });
   };
 
   // 'close' fires however the exchange ends (answered, reset, or a hung socket given up on).
