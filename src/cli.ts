@@ -4,6 +4,7 @@ import { createLogger } from './log.js';
 import { runImport } from './import.js';
 import { DEFAULT_BASE_URL, LOG_LEVELS, normalizeOptions, UsageError, type RawArgs } from './options.js';
 import { standinCommand } from './standin/command.js';
+import { loadJobFile, mergeArgs } from './config.js';
 import { openCsvSource, SourceError } from './source/csv-source.js';
 import { describeMapping, describeOrigin, detectMapping, hasAnyField, mappingReport } from './map/index.js';
 
@@ -33,40 +34,42 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
     .scriptName('livedesk-import')
     .usage('$0 <file> [options]\n\nImport contacts from a CSV file into LiveDesk.')
     .command(
-      '$0 <file>',
+      '$0 [file]',
       'import the contacts in a CSV file',
       (y) =>
         y
-          .positional('file', { type: 'string', describe: 'CSV file with a header row' })
+          .positional('file', { type: 'string', describe: 'CSV file with a header row (or "input" in --config)' })
           .option('inbox-id', { type: 'string', describe: 'LiveDesk inbox (channel) ID [env LIVEDESK_INBOX_ID]' })
           .option('base-url', { type: 'string', describe: `LiveDesk API base URL [env LIVEDESK_BASE_URL] (default ${DEFAULT_BASE_URL})` })
           .option('mapping', { type: 'string', describe: 'JSON file: LiveDesk field → column name (or list of columns tried in order)' })
-          .option('concurrency', { type: 'number', describe: 'requests in flight at once', default: 8 })
-          .option('rate', { type: 'number', describe: 'most requests per second, retries included', default: 10 })
-          .option('retries', { type: 'number', describe: 'retries per row on 429, 5xx, timeouts, network errors', default: 5 })
-          .option('timeout', { type: 'number', describe: 'per-request timeout in ms', default: 30000 })
+          .option('concurrency', { type: 'number', describe: 'requests in flight at once (default 8)' })
+          .option('rate', { type: 'number', describe: 'most requests per second, retries included (default 10)' })
+          .option('retries', { type: 'number', describe: 'retries per row on 429, 5xx, timeouts, network errors (default 5)' })
+          .option('timeout', { type: 'number', describe: 'per-request timeout in ms (default 30000)' })
           .option('results', { type: 'string', describe: 'results CSV (default: <input>.results.csv beside the input)' })
           .option('failures', { type: 'string', describe: 'failures CSV (default: <input>.failures.csv beside the input)' })
           .option('summary', { type: 'string', describe: 'also write the summary as JSON to this file' })
-          .option('dry-run', { type: 'boolean', describe: 'read, map and validate every row; send nothing (no credentials needed)', default: false })
+          .option('dry-run', { type: 'boolean', describe: 'read, map and validate every row; send nothing (no credentials needed)' })
           .option('default-country', { type: 'string', describe: 'read phone numbers without + or 00 as national numbers of this country (ISO code: US, GB, DE…)' })
           .option('delimiter', { type: 'string', describe: 'field delimiter (default: detected among , ; tab |)' })
           .option('log-level', { type: 'string', choices: LOG_LEVELS, describe: 'log detail (default: warn on stderr, info in --log-file)' })
           .option('log-file', { type: 'string', describe: 'write pino JSON-lines logs to this file' })
-          .option('resume', { type: 'boolean', default: false, describe: 'finish a run that was stopped: send only the rows its journal has no outcome for, append to its output files' })
-          .option('force', { type: 'boolean', default: false, describe: 'replace existing results, failures and journal files' })
+          .option('resume', { type: 'boolean', describe: 'finish a run that was stopped: send only the rows its journal has no outcome for, append to its output files' })
+          .option('force', { type: 'boolean', describe: 'replace existing results, failures and journal files' })
           .option('journal', { type: 'string', describe: 'journal of a live run, for --resume (default: <input>.journal.jsonl beside the input)' })
-          .option('on-existing', { type: 'string', choices: ['skip', 'update', 'fail'], default: 'skip', describe: 'a contact LiveDesk already has: record its ID (skip), update it with the row, or fail the row' })
-          .option('check-existing', { type: 'boolean', default: false, describe: 'with --dry-run: look each valid row up in LiveDesk (read-only) and report which already exist' })
+          .option('on-existing', { type: 'string', choices: ['skip', 'update', 'fail'], describe: 'a contact LiveDesk already has: record its ID (skip, the default), update it with the row, or fail the row' })
+          .option('check-existing', { type: 'boolean', describe: 'with --dry-run: look each valid row up in LiveDesk (read-only) and report which already exist' })
           .option('credentials-file', { type: 'string', describe: 'read LIVEDESK_API_KEY / LIVEDESK_API_SECRET from this 0600 file (dotenv or JSON) instead of the environment' })
           .option('allow-insecure-http', { type: 'boolean', describe: 'allow an http:// --base-url that is not on this machine (https is required otherwise)' })
           .option('raw-output', { type: 'boolean', describe: 'write cells exactly as they are, without neutralizing spreadsheet formulas (=, +, -, @ …)' })
-          .option('max-consecutive-failures', { type: 'number', default: 25, describe: 'stop (exit 3) after this many rows in a row fail with network or server errors; 0 = never' })
+          .option('max-consecutive-failures', { type: 'number', describe: 'stop (exit 3) after this many rows in a row fail with network or server errors; 0 = never (default 25)' })
+          .option('config', { type: 'string', describe: 'job file (JSON or YAML) holding any of these options; flags given here win over it' })
           .example('$0 contacts.csv --dry-run', 'check a spreadsheet: every row mapped and validated, nothing sent')
           .example('$0 crm-export.csv --inbox-id 407', 'migrate a CRM export (LIVEDESK_API_KEY and LIVEDESK_API_SECRET set in the environment)')
           .example('$0 nightly.csv --inbox-id 407 --rate 20 --summary nightly.json --log-file nightly.log', 'a nightly batch load with machine-readable outputs')
           .example('$0 contacts.failures.csv --inbox-id 407', 'retry the rows you fixed in the failures file')
           .example('$0 export.csv --mapping mapping.json --inbox-id 407', 'say which columns feed which field')
+          .example('$0 --config nightly.yaml', 'a scheduled job whose options live in a file (secrets stay in the environment)')
           .example('$0 crm-export.csv --inbox-id 407 --resume', 'finish a run that was stopped (Ctrl-C, crash, exit 3)')
           .example('$0 crm-export.csv --inbox-id 407 --dry-run --check-existing', 'before a rerun: how many rows would be created, how many already exist')
           .epilog(EPILOG),
@@ -126,10 +129,11 @@ export function resumeCommandFor(argv: readonly string[]): string {
   return ['livedesk-import', ...args.map(quote), '--resume'].join(' ');
 }
 
-async function importCommand(args: RawArgs, io: CliIO, say: (text: string) => void, resumeCommand: string): Promise<number> {
+async function importCommand(args: RawArgs & { config?: unknown }, io: CliIO, say: (text: string) => void, resumeCommand: string): Promise<number> {
   let opts;
   try {
-    opts = normalizeOptions(args, io.env);
+    const config = typeof args.config === 'string' ? args.config : undefined;
+    opts = normalizeOptions(config === undefined ? args : mergeArgs(loadJobFile(config), args), io.env);
   } catch (e) {
     if (e instanceof UsageError) {
       say(`livedesk-import: ${e.message}`);

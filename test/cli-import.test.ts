@@ -264,3 +264,22 @@ describe('credentials never leak', () => {
     expect(readFileSync(log, 'utf8')).toMatch(/"error":"invalid_email"/);
   });
 });
+
+describe('job files (--config)', () => {
+  it('runs a job defined in a file; flags override it; no secret in the file', async () => {
+    const input = writeCsv(dir, 'contacts.csv', [HEADER, ...people(4)]);
+    const job = join(dir, 'nightly.yaml');
+    writeFileSync(job, `input: contacts.csv\ninboxId: 407\nbaseUrl: ${server.url}\nrate: 1000\nresults: out-{date}.results.csv\nsummary: out-{date}.json\n`);
+    const run = await runCli(['--config', job, '--concurrency', '2'], CREDS);
+    expect(run.code, run.stderr).toBe(0);
+    const d = new Date();
+    const date = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+    expect(readCsv(join(dir, `out-${date}.results.csv`)).rows).toHaveLength(4);
+    expect(JSON.parse(readFileSync(join(dir, `out-${date}.json`), 'utf8')).created).toBe(4);
+    void input;
+    server.reset(); // LiveDesk checks a row's fields before its inbox: start from an empty desk
+    const other = await runCli(['--config', job, '--inbox-id', '999', '--force'], CREDS);
+    expect(other.code).toBe(3);
+    expect(other.stderr).toMatch(/inbox 999/);
+  });
+});

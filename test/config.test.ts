@@ -1,0 +1,54 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fillPlaceholders, loadJobFile, mergeArgs } from '../src/config.js';
+import { UsageError } from '../src/options.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ldi-config-'));
+const job = (name: string, text: string): string => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+const now = new Date(2026, 10, 25, 2, 30);
+
+describe('job files', () => {
+  it('reads JSON, resolves paths against the job file and fills {date}', () => {
+    const p = job('nightly.json', JSON.stringify({ input: 'in/contacts-{date}.csv', inboxId: 407, rate: 20, results: '/var/out/{date}.results.csv', onExisting: 'update' }));
+    expect(loadJobFile(p, now)).toEqual({ file: join(dir, 'in/contacts-2026-11-25.csv'), inboxId: '407', rate: 20, results: '/var/out/2026-11-25.results.csv', onExisting: 'update' });
+  });
+
+  it('reads YAML', () => {
+    const p = job('nightly.yaml', 'input: contacts.csv\ninboxId: "abc"\ndryRun: true\nsummary: "runs/{datetime}.json"\n');
+    expect(loadJobFile(p, now)).toMatchObject({ file: join(dir, 'contacts.csv'), inboxId: 'abc', dryRun: true, summary: join(dir, 'runs/2026-11-25T0230.json') });
+  });
+
+  it('refuses secrets, naming the key and the way to give them', () => {
+    for (const key of ['apiSecret', 'LIVEDESK_API_KEY', 'password', 'token']) {
+      const p = job(`s-${key}.json`, JSON.stringify({ input: 'x.csv', [key]: 'hunter2' }));
+      expect(() => loadJobFile(p, now)).toThrow(UsageError);
+      expect(() => loadJobFile(p, now)).toThrow(/secrets are never read from a job file/);
+      try {
+        loadJobFile(p, now);
+      } catch (e) {
+        expect((e as Error).message).not.toContain('hunter2');
+      }
+    }
+  });
+
+  it('explains unknown keys, wrong types and syntax errors', () => {
+    expect(() => loadJobFile(job('u.json', '{"inputt": "x.csv"}'), now)).toThrow(/inputt/);
+    expect(() => loadJobFile(job('t.json', '{"rate": "fast"}'), now)).toThrow(/rate/);
+    expect(() => loadJobFile(job('b.json', '{"rate": 1,}'), now)).toThrow(/not valid JSON/);
+    expect(() => loadJobFile(join(dir, 'missing.json'), now)).toThrow(/no such file/);
+  });
+
+  it('flags given on the command line win', () => {
+    expect(mergeArgs({ rate: 20, inboxId: '1' }, { rate: 5, inboxId: undefined })).toEqual({ rate: 5, inboxId: '1' });
+  });
+
+  it('fillPlaceholders', () => {
+    expect(fillPlaceholders('a-{date}-{time}', now)).toBe('a-2026-11-25-0230');
+  });
+});
