@@ -49,6 +49,7 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
           .option('results', { type: 'string', describe: 'results CSV (default: <input>.results.csv beside the input)' })
           .option('failures', { type: 'string', describe: 'failures CSV (default: <input>.failures.csv beside the input)' })
           .option('summary', { type: 'string', describe: 'also write the summary as JSON to this file' })
+          .option('report', { type: 'string', describe: 'write a self-contained HTML report (counts, chart, mapping, first 200 problem rows) to this file' })
           .option('dry-run', { type: 'boolean', describe: 'read, map and validate every row; send nothing (no credentials needed)' })
           .option('default-country', { type: 'string', describe: 'read phone numbers without + or 00 as national numbers of this country (ISO code: US, GB, DE…)' })
           .option('delimiter', { type: 'string', describe: 'field delimiter (default: detected among , ; tab |)' })

@@ -26,6 +26,9 @@ import { resultsHeaderLine, type CellFilter } from './sinks/results.js';
 import { emptySummary, formatSummary, writeSummaryJson, type Summary } from './sinks/summary.js';
 import type { ErrorCode, ValidRow } from './types.js';
 import { neutralizeCell } from './security/formula.js';
+import { ReportCollector, writeReport } from './sinks/report.js';
+import { problemColumn, reportMapping } from './sinks/report-wiring.js';
+import type { FailureRecord } from './sinks/failures.js';
 
 export interface ImportIO {
   log: Logger;
@@ -180,6 +183,22 @@ export async function runImport(opts: Options, io: ImportIO): Promise<ImportOutc
     throw e;
   }
   const { outputs, resumed, release } = opened;
+  const report = opts.report
+    ? new ReportCollector({
+        file: opts.file,
+        header: source.header,
+        encoding: source.encoding,
+        delimiter: source.delimiter,
+        dryRun: opts.dryRun,
+        ...reportMapping(mapping),
+        ...(mapping.preset ? { preset: mapping.preset } : {}),
+      })
+    : undefined;
+  /** A failed row: to the failures file (and journal), and to the report's sample of problems. */
+  const fail = (f: FailureRecord & { field?: string; value?: string }): void => {
+    outputs.failure(f);
+    report?.problem({ row: f.row, values: f.values, code: f.code, message: f.message, column: problemColumn(mapping, f.values, f) });
+  };
   if (resumed) {
     const { counts, byError, done, restoredLines } = resumed;
     Object.assign(summary, { created: counts.created, existing: counts.existing, updated: counts.updated, failed: counts.failed, rows: done.size, resumedRows: done.size });
@@ -219,7 +238,7 @@ export async function runImport(opts: Options, io: ImportIO): Promise<ImportOutc
         outputs.result({ row: r.row, outcome: r.kind, contactId: r.contactId, contact: r.contact });
         return;
       case 'failed':
-        outputs.failure(r);
+        fail(r);
         if (OUTAGE_CODES.has(r.code)) {
           consecutiveOutage++;
           if (opts.maxConsecutiveFailures > 0 && consecutiveOutage >= opts.maxConsecutiveFailures) {
@@ -298,7 +317,7 @@ export async function runImport(opts: Options, io: ImportIO): Promise<ImportOutc
       summary.rows++;
       if (rec.kind === 'malformed') {
         summary.invalid++;
-        outputs.failure({ row: rec.row, values: rec.values, code: 'malformed_row', message: rec.message });
+        fail({ row: rec.row, values: rec.values, code: 'malformed_row', message: rec.message });
         continue;
       }
       if (isBlank(rec.values)) {
@@ -308,15 +327,16 @@ export async function runImport(opts: Options, io: ImportIO): Promise<ImportOutc
       const v = mapRow(rec.values, mapping, mapOptions);
       if (!v.ok) {
         summary.invalid++;
-        outputs.failure({ row: rec.row, values: rec.values, code: v.code, message: v.message });
+        fail({ row: rec.row, values: rec.values, code: v.code, message: v.message });
         continue;
       }
       const dup = duplicates.check(rec.row, v.contact);
       if (dup) {
         summary.invalid++;
-        outputs.failure({ row: rec.row, values: rec.values, code: 'duplicate_in_file', message: dup.message });
+        fail({ row: rec.row, values: rec.values, code: 'duplicate_in_file', message: dup.message, field: dup.key, value: dup.value });
         continue;
       }
+      report?.sample(rec.row, v.contact);
       summary.valid++;
       if (!ctx) continue;
       // Backpressure: read the next row only when the queue has room, so memory holds about
@@ -344,6 +364,7 @@ export async function runImport(opts: Options, io: ImportIO): Promise<ImportOutc
 
   summary.durationMs = Math.round(performance.now() - started);
   if (opts.summary) writeSummaryJson(opts.summary, summary);
+  if (report && opts.report) writeReport(opts.report, report.finish(summary));
   io.say(formatSummary(summary));
   if (summary.aborted && !opts.dryRun && io.resumeCommand) io.say(`To finish this run, send the rest with:\n  ${io.resumeCommand}`);
   const exitCode = summary.aborted ? 3 : summary.failed > 0 ? 1 : 0;

@@ -21,6 +21,8 @@ export interface Options {
   warnings: string[];
   /** Write cells as they are, without neutralizing spreadsheet formulas. */
   rawOutput: boolean;
+  /** Write an HTML report (counts, chart, mapping, first problem rows) to this file. */
+  report?: string;
   /** Country whose national phone numbers (no + or 00) are accepted. */
   defaultCountry?: CountryCode;
   mapping?: string;
@@ -87,6 +89,7 @@ export interface RawArgs {
   credentialsFile?: unknown;
   allowInsecureHttp?: unknown;
   defaultCountry?: unknown;
+  report?: unknown;
   rawOutput?: unknown;
   journal?: unknown;
   onExisting?: unknown;
@@ -209,11 +212,12 @@ export function normalizeOptions(raw: RawArgs, env: NodeJS.ProcessEnv): Options 
   const summary = stringFlag('summary', raw.summary);
   const logFile = stringFlag('log-file', raw.logFile);
   const journal = stringFlag('journal', raw.journal) ?? defaultOutputPath(file, 'journal');
-  for (const [flag, p] of [['results', results], ['failures', failures], ['summary', summary], ['log-file', logFile], ['journal', journal]] as const) {
+  const report = stringFlag('report', raw.report);
+  for (const [flag, p] of [['results', results], ['failures', failures], ['summary', summary], ['log-file', logFile], ['journal', journal], ['report', report]] as const) {
     if (p !== undefined) checkWritableTarget(flag, p);
   }
-  const outputs = [results, failures, summary, logFile, journal].filter((p): p is string => p !== undefined);
-  if (new Set(outputs).size !== outputs.length) throw new UsageError('--results, --failures, --journal, --summary and --log-file must be different files');
+  const outputs = [results, failures, summary, logFile, journal, report].filter((p): p is string => p !== undefined);
+  if (new Set(outputs).size !== outputs.length) throw new UsageError('--results, --failures, --journal, --summary, --report and --log-file must be different files');
   if (outputs.includes(file)) throw new UsageError(`an output file is the input file ${file}; it would be overwritten`);
   if (!resume && !force) {
     // The files a run creates: a dry run writes no journal, and results only with --check-existing.
@@ -238,6 +242,7 @@ export function normalizeOptions(raw: RawArgs, env: NodeJS.ProcessEnv): Options 
     warnings,
     rawOutput: raw.rawOutput === true,
     ...(defaultCountry === undefined ? {} : { defaultCountry }),
+    ...(report === undefined ? {} : { report }),
     ...(mapping === undefined ? {} : { mapping }),
     concurrency: numberFlag('concurrency', raw.concurrency, 8, 1, 256, true),
     rate: numberFlag('rate', raw.rate, 10, 0.1, 10_000, false),

@@ -123,11 +123,14 @@ describe('import against the stand-in', () => {
       ['', '', '+0123', ''],
       ['', '', '', ''],
     ]);
-    const dry = await runCli([input, '--dry-run', '--failures', join(dir, 'dry.failures.csv'), '--summary', join(dir, 'dry.json')]);
+    const dry = await runCli([input, '--dry-run', '--failures', join(dir, 'dry.failures.csv'), '--summary', join(dir, 'dry.json'), '--report', join(dir, 'dry.html')]);
     expect(dry.code, dry.stderr).toBe(1);
     expect(server.stats().requests).toBe(0);
     expect(existsSync(join(dir, 'c.results.csv'))).toBe(false);
     expect(JSON.parse(readFileSync(join(dir, 'dry.json'), 'utf8'))).toMatchObject({ rows: 8, valid: 5, invalid: 2, failed: 2, skipped: 1, dryRun: true, requests: 0 });
+    const html = readFileSync(join(dir, 'dry.html'), 'utf8');
+    expect(html).toContain('class="bad"');
+    expect(html).toContain('bad@');
 
     const wet = await runCli(live(input), CREDS);
     expect(wet.code).toBe(1);
