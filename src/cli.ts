@@ -5,7 +5,8 @@ import { runImport } from './import.js';
 import { DEFAULT_BASE_URL, LOG_LEVELS, normalizeOptions, UsageError, type RawArgs } from './options.js';
 import { standinCommand } from './standin/command.js';
 import { loadJobFile, mergeArgs } from './config.js';
-import { openCsvSource, SourceError } from './source/csv-source.js';
+import { SourceError } from './source/csv-source.js';
+import { openSource } from './source/open.js';
 import { describeMapping, describeOrigin, detectMapping, hasAnyField, mappingReport } from './map/index.js';
 
 export const EXIT = { ok: 0, rowsFailed: 1, usage: 2, aborted: 3 } as const;
@@ -32,13 +33,13 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
 
   const parser = yargs(argv)
     .scriptName('livedesk-import')
-    .usage('$0 <file> [options]\n\nImport contacts from a CSV file into LiveDesk.')
+    .usage('$0 <file> [options]\n\nImport contacts from a CSV file or .xlsx workbook into LiveDesk.')
     .command(
       '$0 [file]',
-      'import the contacts in a CSV file',
+      'import the contacts in a CSV file or .xlsx workbook',
       (y) =>
         y
-          .positional('file', { type: 'string', describe: 'CSV file with a header row (or "input" in --config)' })
+          .positional('file', { type: 'string', describe: 'CSV file or .xlsx workbook with a header row (or "input" in --config)' })
           .option('inbox-id', { type: 'string', describe: 'LiveDesk inbox (channel) ID [env LIVEDESK_INBOX_ID]' })
           .option('base-url', { type: 'string', describe: `LiveDesk API base URL [env LIVEDESK_BASE_URL] (default ${DEFAULT_BASE_URL})` })
           .option('mapping', { type: 'string', describe: 'JSON file: LiveDesk field → column name (or list of columns tried in order)' })
@@ -51,6 +52,9 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
           .option('summary', { type: 'string', describe: 'also write the summary as JSON to this file' })
           .option('report', { type: 'string', describe: 'write a self-contained HTML report (counts, chart, mapping, first 200 problem rows) to this file' })
           .option('dry-run', { type: 'boolean', describe: 'read, map and validate every row; send nothing (no credentials needed)' })
+          .option('sheet', { type: 'string', describe: 'for an .xlsx workbook: the sheet to read (default: the first)' })
+          .option('encoding', { type: 'string', describe: 'CSV encoding: utf-8, utf-16le, utf-16be, windows-1252, latin1 (default: detected)' })
+          .option('max-field-size', { type: 'number', describe: 'a field larger than this many bytes makes its row malformed (default 65536)' })
           .option('default-country', { type: 'string', describe: 'read phone numbers without + or 00 as national numbers of this country (ISO code: US, GB, DE…)' })
           .option('delimiter', { type: 'string', describe: 'field delimiter (default: detected among , ; tab |)' })
           .option('log-level', { type: 'string', choices: LOG_LEVELS, describe: 'log detail (default: warn on stderr, info in --log-file)' })
@@ -85,9 +89,10 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
         y
           .positional('file', { type: 'string', describe: 'CSV file with a header row' })
           .option('delimiter', { type: 'string', describe: 'field delimiter (default: detected)' })
+          .option('sheet', { type: 'string', describe: 'for an .xlsx workbook: the sheet to read (default: the first)' })
           .example('$0 mapping export.csv > mapping.json', 'save the detected mapping, edit it, then import with --mapping mapping.json'),
       async (args) => {
-        exitCode = await mappingCommand(String(args.file), args.delimiter, io, say);
+        exitCode = await mappingCommand(String(args.file), args.delimiter, args.sheet, io, say);
       },
     )
     .command(standinCommand)
@@ -106,9 +111,12 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
   return exitCode;
 }
 
-async function mappingCommand(file: string, delimiter: string | undefined, io: CliIO, say: (text: string) => void): Promise<number> {
+async function mappingCommand(file: string, delimiter: string | undefined, sheet: string | undefined, io: CliIO, say: (text: string) => void): Promise<number> {
   try {
-    const source = await openCsvSource(file, delimiter === undefined ? {} : { delimiter: delimiter === 'tab' ? '\t' : delimiter });
+    const source = await openSource(file, {
+      ...(delimiter === undefined ? {} : { delimiter: delimiter === 'tab' ? '\t' : delimiter }),
+      ...(sheet === undefined ? {} : { sheet }),
+    });
     source.close();
     const mapping = detectMapping(source.header);
     say(`Mapping ${describeOrigin(mapping)}:\n${describeMapping(mapping).join('\n')}`);

@@ -10,7 +10,8 @@ import PQueue from 'p-queue';
 import type { Logger } from './log.js';
 import { UsageError, type Options } from './options.js';
 import { startProgress } from './progress.js';
-import { openCsvSource, SourceError, type CsvSource } from './source/csv-source.js';
+import { SourceError } from './source/csv-source.js';
+import { describeSource, openSource, type Source as CsvSource } from './source/open.js';
 import { describeMapping, describeOrigin, detectMapping, hasAnyField, InFileDuplicates, loadMappingFile, mappingToSpec, MappingError, mapRow, type MapOptions, type ResolvedMapping } from './map/index.js';
 import { checkRow } from './send/check.js';
 import { createClient, type LiveDeskClient } from './send/client.js';
@@ -71,7 +72,12 @@ function resolveMapping(opts: Options, source: CsvSource): ResolvedMapping {
 /** Opens the input and checks the mapping; errors here are usage errors (exit 2, nothing sent). */
 async function prepare(opts: Options): Promise<{ source: CsvSource; mapping: ResolvedMapping }> {
   try {
-    const source = await openCsvSource(opts.file, opts.delimiter === undefined ? {} : { delimiter: opts.delimiter });
+    const source = await openSource(opts.file, {
+      maxFieldBytes: opts.maxFieldBytes,
+      ...(opts.delimiter === undefined ? {} : { delimiter: opts.delimiter }),
+      ...(opts.encoding === undefined ? {} : { encoding: opts.encoding }),
+      ...(opts.sheet === undefined ? {} : { sheet: opts.sheet }),
+    });
     try {
       return { source, mapping: resolveMapping(opts, source) };
     } catch (e) {
@@ -111,6 +117,8 @@ function jobIdentity(opts: Options, source: CsvSource, mapping: ResolvedMapping)
     baseUrl: opts.baseUrl,
     mapping: mappingToSpec(mapping),
     delimiter: source.delimiter,
+    encoding: source.encoding,
+    sheet: source.sheet ?? null,
     defaultCountry: opts.defaultCountry ?? null,
     onExisting: opts.onExisting,
     results: resolve(opts.results),
@@ -167,9 +175,8 @@ function openOutputs(opts: Options, source: CsvSource, mapping: ResolvedMapping,
 export async function runImport(opts: Options, io: ImportIO): Promise<ImportOutcome> {
   const started = performance.now();
   const { source, mapping } = await prepare(opts);
-  const delimName = source.delimiter === '\t' ? 'tab' : JSON.stringify(source.delimiter);
   io.say(
-    `${opts.dryRun ? 'Checking' : 'Importing'} ${opts.file} (delimiter ${delimName}) with this mapping, ${describeOrigin(mapping, opts.mapping)}:\n` +
+    `${opts.dryRun ? 'Checking' : 'Importing'} ${opts.file} (${describeSource(source)}) with this mapping, ${describeOrigin(mapping, opts.mapping)}:\n` +
       describeMapping(mapping).join('\n'),
   );
 
@@ -351,6 +358,12 @@ export async function runImport(opts: Options, io: ImportIO): Promise<ImportOutc
         stop(`cannot write an output file: ${(e as Error).message}`);
       });
     }
+  } catch (e) {
+    // The file turned out unreadable part-way (an over-long record, an encoding error): stop as
+    // an abort does, so the rows before it keep their outcomes and the summary is printed.
+    if (!(e instanceof SourceError)) throw e;
+    stop(`${opts.file} cannot be read further: ${e.message}`);
+    io.log.error(summary.abortReason!);
   } finally {
     stopProgress();
     source.close();

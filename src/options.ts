@@ -5,6 +5,8 @@ import { basename, dirname, extname, join } from 'node:path';
 import { CredentialsError, loadCredentials } from './security/credentials.js';
 import { checkBaseUrlTransport, insecureTlsEnvNote, TransportError } from './security/transport.js';
 import { toCountryCode, type CountryCode } from './map/index.js';
+import { ACCEPTED_ENCODINGS_TEXT, DEFAULT_MAX_FIELD_BYTES, normalizeEncodingName } from './source/csv-source.js';
+import { isWorkbookPath } from './source/open.js';
 
 export const DEFAULT_BASE_URL = 'https://livedesk-api.engagelab.com';
 
@@ -21,6 +23,12 @@ export interface Options {
   warnings: string[];
   /** Write cells as they are, without neutralizing spreadsheet formulas. */
   rawOutput: boolean;
+  /** Forced input encoding (CSV only); undefined = detect. */
+  encoding?: string;
+  /** Workbook sheet to read (.xlsx only); undefined = the first. */
+  sheet?: string;
+  /** @default 65536 — a field larger than this (bytes) makes its row malformed. */
+  maxFieldBytes: number;
   /** Write an HTML report (counts, chart, mapping, first problem rows) to this file. */
   report?: string;
   /** Country whose national phone numbers (no + or 00) are accepted. */
@@ -90,6 +98,9 @@ export interface RawArgs {
   allowInsecureHttp?: unknown;
   defaultCountry?: unknown;
   report?: unknown;
+  encoding?: unknown;
+  sheet?: unknown;
+  maxFieldSize?: unknown;
   rawOutput?: unknown;
   journal?: unknown;
   onExisting?: unknown;
@@ -118,7 +129,7 @@ function stringFlag(name: string, value: unknown): string | undefined {
 /** `contacts.csv` → `contacts.results.csv` (or `contacts.journal.jsonl`), beside the input. */
 export function defaultOutputPath(input: string, kind: 'results' | 'failures' | 'journal'): string {
   const ext = extname(input);
-  const stem = ext.toLowerCase() === '.csv' || ext.toLowerCase() === '.txt' ? basename(input, ext) : basename(input);
+  const stem = ['.csv', '.txt', '.tsv', '.xlsx'].includes(ext.toLowerCase()) ? basename(input, ext) : basename(input);
   return join(dirname(input), `${stem}.${kind}.${kind === 'journal' ? 'jsonl' : 'csv'}`);
 }
 
@@ -202,7 +213,17 @@ export function normalizeOptions(raw: RawArgs, env: NodeJS.ProcessEnv): Options 
   const mapping = stringFlag('mapping', raw.mapping);
   if (mapping !== undefined && !existsSync(mapping)) throw new UsageError(`--mapping file ${mapping} does not exist`);
 
-  const delimiter = stringFlag('delimiter', raw.delimiter);
+  const workbook = isWorkbookPath(file);
+  const encodingRaw = stringFlag('encoding', raw.encoding);
+  const encoding = encodingRaw === undefined ? undefined : normalizeEncodingName(encodingRaw);
+  if (encodingRaw !== undefined && encoding === undefined) throw new UsageError(`--encoding must be one of ${ACCEPTED_ENCODINGS_TEXT}; got ${JSON.stringify(encodingRaw)}`);
+  const sheet = stringFlag('sheet', raw.sheet);
+  if (workbook && encodingRaw !== undefined) throw new UsageError('--encoding applies to CSV files; an .xlsx workbook always holds Unicode text');
+  if (workbook && raw.delimiter !== undefined) throw new UsageError('--delimiter applies to CSV files, not to an .xlsx workbook');
+  if (!workbook && sheet !== undefined) throw new UsageError(`--sheet applies to .xlsx workbooks; ${file} is read as CSV`);
+  // Not trimmed: a literal tab or space is a delimiter people do use.
+  const delimiter = raw.delimiter === undefined ? undefined : Array.isArray(raw.delimiter) ? stringFlag('delimiter', raw.delimiter) : String(raw.delimiter);
+  if (delimiter === '') throw new UsageError('--delimiter needs a value (one character, or "tab")');
   const delim = delimiter === undefined ? undefined : delimiter === '\\t' || delimiter.toLowerCase() === 'tab' ? '\t' : delimiter;
   if (delim !== undefined && delim.length !== 1) throw new UsageError(`--delimiter must be one character (or "tab"); got ${JSON.stringify(delimiter)}`);
   if (delim !== undefined && /["\r\n]/.test(delim)) throw new UsageError('--delimiter cannot be a quote or a line break');
@@ -243,6 +264,9 @@ export function normalizeOptions(raw: RawArgs, env: NodeJS.ProcessEnv): Options 
     rawOutput: raw.rawOutput === true,
     ...(defaultCountry === undefined ? {} : { defaultCountry }),
     ...(report === undefined ? {} : { report }),
+    ...(encoding === undefined ? {} : { encoding }),
+    ...(sheet === undefined ? {} : { sheet }),
+    maxFieldBytes: numberFlag('max-field-size', raw.maxFieldSize, DEFAULT_MAX_FIELD_BYTES, 256, 16 * 1024 * 1024, true),
     ...(mapping === undefined ? {} : { mapping }),
     concurrency: numberFlag('concurrency', raw.concurrency, 8, 1, 256, true),
     rate: numberFlag('rate', raw.rate, 10, 0.1, 10_000, false),
