@@ -4,7 +4,6 @@ import { createLogger } from './log.js';
 import { runImport } from './import.js';
 import { DEFAULT_BASE_URL, LOG_LEVELS, normalizeOptions, UsageError, type RawArgs } from './options.js';
 import { standinCommand } from './standin/command.js';
-import { loadJobFile, mergeArgs } from './config.js';
 import { SourceError } from './source/csv-source.js';
 import { openSource } from './source/open.js';
 import { describeMapping, describeOrigin, detectMapping, hasAnyField, mappingReport } from './map/index.js';
@@ -142,7 +141,9 @@ async function importCommand(args: RawArgs & { config?: unknown }, io: CliIO, sa
   let opts;
   try {
     const config = typeof args.config === 'string' ? args.config : undefined;
-    opts = normalizeOptions(config === undefined ? args : mergeArgs(loadJobFile(config), args), io.env);
+    // The YAML and schema libraries load only for a job file.
+    const job = config === undefined ? undefined : await import('./config.js');
+    opts = normalizeOptions(job === undefined || config === undefined ? args : job.mergeArgs(job.loadJobFile(config), args), io.env);
   } catch (e) {
     if (e instanceof UsageError) {
       say(`livedesk-import: ${e.message}`);

@@ -2,7 +2,6 @@
 // Both yield the same records, so the rest of the pipeline never knows the difference.
 import { extname } from 'node:path';
 import { openCsvSource, type CsvSource } from './csv-source.js';
-import { openXlsxSource } from './xlsx-source.js';
 
 export interface SourceOptions {
   delimiter?: string;
@@ -22,7 +21,8 @@ export function isWorkbookPath(path: string): boolean {
 
 export async function openSource(path: string, opts: SourceOptions): Promise<Source> {
   const common = opts.maxFieldBytes === undefined ? {} : { maxFieldBytes: opts.maxFieldBytes };
-  if (isWorkbookPath(path)) return openXlsxSource(path, { ...common, ...(opts.sheet === undefined ? {} : { sheet: opts.sheet }) });
+  // Loaded only for workbooks: the zip and XML readers cost start-up time every CSV run would pay.
+  if (isWorkbookPath(path)) return (await import('./xlsx-source.js')).openXlsxSource(path, { ...common, ...(opts.sheet === undefined ? {} : { sheet: opts.sheet }) });
   return openCsvSource(path, {
     ...common,
     ...(opts.delimiter === undefined ? {} : { delimiter: opts.delimiter }),

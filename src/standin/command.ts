@@ -1,6 +1,6 @@
 // `livedesk-import standin`: runs the LiveDesk stand-in until SIGINT/SIGTERM.
 import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
-import { startStandin, type Standin, type StandinOptions } from './server.js';
+import type { Standin, StandinOptions } from './server.js';
 
 const DEFAULT_KEY = 'standin-key';
 const DEFAULT_SECRET = 'standin-secret';
@@ -193,6 +193,8 @@ export const standinCommand: CommandModule<object, StandinArgs> = {
   builder,
   handler: async (argv) => {
     const options = optionsFrom(argv, process.env);
+    // The server loads only when the stand-in runs, not on every import's start-up.
+    const { startStandin } = await import('./server.js');
     const standin = await startStandin(options);
     const { fromEnv } = standinCredentials(process.env);
     process.stdout.write(`${startupLines(standin, argv.inboxId, fromEnv).join('\n')}\n`);
