@@ -1,6 +1,6 @@
 // The importer as a user runs it: the built CLI as a child process against the LiveDesk stand-in
 // on a loopback port. Each test checks what a person would: exit code, output files, server state.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startStandin, type Standin } from '../src/standin/server.js';
@@ -252,19 +252,48 @@ describe('usage errors stop before anything is sent (exit 2)', () => {
 });
 
 describe('credentials never leak', () => {
-  it('no output of a run carries the key, the secret or their base64 form', async () => {
-    const input = writeCsv(dir, 'c.csv', [HEADER, ...people(5), ['Bad', 'bad@', '', '']]);
-    const log = join(dir, 'run.log');
-    const run = await runCli([...live(input), '--log-file', log, '--log-level', 'debug', '--summary', join(dir, 's.json')], CREDS);
-    const wrong = await runCli([...live(input), '--log-file', join(dir, 'wrong.log'), '--force'], { LIVEDESK_API_KEY: KEY, LIVEDESK_API_SECRET: 'nope' });
-    const texts = [run.stdout, run.stderr, wrong.stdout, wrong.stderr, ...['run.log', 'wrong.log', 's.json', 'c.results.csv', 'c.failures.csv'].map((f) => readFileSync(join(dir, f), 'utf8'))];
+  it('no byte the tool writes, in any mode, carries the key, the secret or their base64 form; outputs are 0600', async () => {
+    const input = writeCsv(dir, 'c.csv', [HEADER, ...people(8), ['Bad', 'bad@', '', '']]);
+    const out = (name: string): string => join(dir, name);
+    const runs = [];
+    // A full import with debug logs, and every output file.
+    runs.push(await runCli([...live(input), '--log-file', out('run.log'), '--log-level', 'debug', '--summary', out('s.json'), '--report', out('r.html')], CREDS));
+    // Crashed requests: resets before and after storing, and a 5xx, with retries logged.
+    server.setFaults({ resetBeforeRate: 0.3, resetAfterRate: 0.3, errorRate: 0.2 });
+    const input2 = writeCsv(dir, 'd.csv', [HEADER, ...people(8, 100)]);
+    runs.push(await runCli([...live(input2), '--log-file', out('crash.log'), '--log-level', 'trace', '--retries', '8'], CREDS));
+    server.setFaults({});
+    // Refused credentials.
+    runs.push(await runCli([...live(input), '--log-file', out('wrong.log'), '--log-level', 'trace', '--results', out('w.results.csv'), '--failures', out('w.failures.csv'), '--journal', out('w.journal.jsonl')], { LIVEDESK_API_KEY: KEY, LIVEDESK_API_SECRET: 'nope' }));
+    // A dry run that looks rows up, with the credentials in a file.
+    const credFile = out('creds.env');
+    writeFileSync(credFile, `LIVEDESK_API_KEY=${KEY}\nLIVEDESK_API_SECRET=${SECRET}\n`, { mode: 0o600 });
+    runs.push(await runCli([input, '--dry-run', '--check-existing', '--base-url', server.url, '--credentials-file', credFile, '--failures', out('dry.failures.csv'), '--results', out('dry.results.csv'), '--log-file', out('dry.log'), '--log-level', 'trace'], {}));
+    expect(runs.map((r) => r.code)).toEqual([1, 0, 3, 1]);
+
+    const written = ['run.log', 'crash.log', 'wrong.log', 'dry.log', 's.json', 'r.html', 'c.results.csv', 'c.failures.csv', 'c.journal.jsonl', 'd.results.csv', 'd.failures.csv', 'd.journal.jsonl', 'w.results.csv', 'w.failures.csv', 'w.journal.jsonl', 'dry.results.csv', 'dry.failures.csv'];
+    const texts = [...runs.flatMap((r) => [r.stdout, r.stderr]), ...written.map((f) => readFileSync(out(f), 'utf8'))];
     const basic = Buffer.from(`${KEY}:${SECRET}`).toString('base64');
     for (const t of texts) {
       expect(t).not.toContain(KEY);
       expect(t).not.toContain(SECRET);
       expect(t).not.toContain(basic);
     }
-    expect(readFileSync(log, 'utf8')).toMatch(/"error":"invalid_email"/);
+    expect(readFileSync(out('run.log'), 'utf8')).toMatch(/"error":"invalid_email"/);
+    for (const f of written) expect(statSync(out(f)).mode & 0o777, f).toBe(0o600);
+  });
+
+  it('refuses a credentials file others can read, and an http base URL off this machine', async () => {
+    const input = writeCsv(dir, 'c.csv', [HEADER, ...people(2)]);
+    const credFile = join(dir, 'open.env');
+    writeFileSync(credFile, `LIVEDESK_API_KEY=${KEY}\nLIVEDESK_API_SECRET=${SECRET}\n`, { mode: 0o644 });
+    const open = await runCli([...live(input), '--credentials-file', credFile], {});
+    expect(open.code).toBe(2);
+    expect(open.stderr).toMatch(/chmod 600/);
+    const http = await runCli([input, '--inbox-id', '407', '--base-url', 'http://livedesk.example.com'], CREDS);
+    expect(http.code).toBe(2);
+    expect(http.stderr).toMatch(/https/);
+    expect(server.stats().requests).toBe(0);
   });
 });
 
