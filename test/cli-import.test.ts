@@ -2,62 +2,46 @@
 // on a loopback port. Each test checks what a person would: exit code, output files, server state.
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startStandin, type Standin } from '../src/standin/server.js';
-import { CREDS, KEY, SECRET, people, readCsv, runCli, tempDir, writeCsv } from './helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { useStandin } from './helpers/standin.js';
+import { CREDS, KEY, SECRET, people, readCsv, runCli, writeCsv } from './helpers/cli.js';
 
 const HEADER = ['Full Name', 'Email', 'Phone', 'External ID'];
-let server: Standin;
-let dir: string;
-
-beforeAll(async () => {
-  server = await startStandin({ port: 0, apiKey: KEY, apiSecret: SECRET, inboxIds: [407], seed: 7 });
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  server.reset();
-  server.setFaults({});
-  server.setRateLimit(0);
-  dir = tempDir();
-});
-
-const live = (file: string, ...extra: string[]): string[] => [file, '--inbox-id', '407', '--base-url', server.url, '--rate', '1000', ...extra];
+const t = useStandin(7, 'ldi-it-');
 
 function idsOnServer(): string[] {
-  return server.contacts().map((c) => String(c.id)).sort();
+  return t.server.contacts().map((c) => String(c.id)).sort();
 }
 
 describe('import against the stand-in', () => {
   it('creates every row once and writes the server IDs to the results file', async () => {
-    server.setFaults({ latencyMs: 15 });
-    const input = writeCsv(dir, 'contacts.csv', [HEADER, ...people(60)]);
-    const run = await runCli([...live(input), '--concurrency', '6', '--summary', join(dir, 's.json')], CREDS);
+    t.server.setFaults({ latencyMs: 15 });
+    const input = writeCsv(t.dir, 'contacts.csv', [HEADER, ...people(60)]);
+    const run = await runCli([...t.live(input), '--concurrency', '6', '--summary', join(t.dir, 's.json')], CREDS);
     expect(run.code, run.stderr).toBe(0);
 
-    const results = readCsv(join(dir, 'contacts.results.csv'));
+    const results = readCsv(join(t.dir, 'contacts.results.csv'));
     expect(results.header).toEqual(['row', 'outcome', 'contact_id', 'name', 'email', 'phone_number', 'identifier']);
     expect(results.rows).toHaveLength(60);
     expect(results.rows.map((r) => r.contact_id).sort()).toEqual(idsOnServer());
     expect(new Set(results.rows.map((r) => r.row)).size).toBe(60);
     const r7 = results.rows.find((r) => r.row === '7')!;
     expect(r7).toMatchObject({ outcome: 'created', name: 'Person 7', email: 'person7@example.com', phone_number: '+14155550007', identifier: 'crm-7' });
-    const stored = server.contacts().find((c) => String(c.id) === r7.contact_id)!;
+    const stored = t.server.contacts().find((c) => String(c.id) === r7.contact_id)!;
     expect(stored).toMatchObject({ name: 'Person 7', email: 'person7@example.com', identifier: 'crm-7', inbox_id: '407' });
 
-    expect(readCsv(join(dir, 'contacts.failures.csv')).rows).toHaveLength(0);
-    expect(server.stats().maxInFlight).toBeLessThanOrEqual(6);
-    expect(server.stats().maxInFlight).toBeGreaterThan(1);
-    const summary = JSON.parse(readFileSync(join(dir, 's.json'), 'utf8'));
+    expect(readCsv(join(t.dir, 'contacts.failures.csv')).rows).toHaveLength(0);
+    expect(t.server.stats().maxInFlight).toBeLessThanOrEqual(6);
+    expect(t.server.stats().maxInFlight).toBeGreaterThan(1);
+    const summary = JSON.parse(readFileSync(join(t.dir, 's.json'), 'utf8'));
     expect(summary).toMatchObject({ rows: 60, created: 60, failed: 0, skipped: 0, notSent: 0, byError: {}, requests: 60, retries: 0, dryRun: false });
     expect(run.stderr).toMatch(/name\s+← "Full Name"/);
     expect(run.stderr).toMatch(/60 created/);
   });
 
   it('puts each bad row in the failures file with its own columns, a code and a message', async () => {
-    server.reset();
-    const input = join(dir, 'mixed.csv');
+    t.server.reset();
+    const input = join(t.dir, 'mixed.csv');
     writeFileSync(
       input,
       [
@@ -72,10 +56,10 @@ describe('import against the stand-in', () => {
         ',,,,',
       ].join('\n') + '\n',
     );
-    const run = await runCli([...live(input), '--summary', join(dir, 's.json')], CREDS);
+    const run = await runCli([...t.live(input), '--summary', join(t.dir, 's.json')], CREDS);
     expect(run.code, run.stderr).toBe(1);
 
-    const failures = readCsv(join(dir, 'mixed.failures.csv'));
+    const failures = readCsv(join(t.dir, 'mixed.failures.csv'));
     expect(failures.header).toEqual(['Full Name', 'Email', 'Phone', 'External ID', 'Notes', '_row', '_error', '_message']);
     const byRow = Object.fromEntries(failures.rows.map((r) => [r._row, r]));
     expect(Object.keys(byRow).sort()).toEqual(['2', '3', '4', '6', '7']);
@@ -88,93 +72,93 @@ describe('import against the stand-in', () => {
     expect(byRow['7']).toMatchObject({ _error: 'duplicate_in_file', Email: 'GOOD1@example.com' });
     expect(byRow['7']!._message).toMatch(/row 1/);
 
-    const results = readCsv(join(dir, 'mixed.results.csv'));
+    const results = readCsv(join(t.dir, 'mixed.results.csv'));
     expect(results.rows.map((r) => [r.row, r.outcome])).toEqual([
       ['1', 'created'],
       ['5', 'created'],
     ]);
-    const summary = JSON.parse(readFileSync(join(dir, 's.json'), 'utf8'));
+    const summary = JSON.parse(readFileSync(join(t.dir, 's.json'), 'utf8'));
     expect(summary).toMatchObject({ rows: 8, created: 2, existing: 0, failed: 5, skipped: 1, notSent: 0 });
     expect(summary.byError).toEqual({ invalid_email: 1, invalid_phone: 1, no_contact_data: 1, malformed_row: 1, duplicate_in_file: 1 });
     expect(summary.created + summary.existing + summary.failed + summary.skipped + summary.notSent).toBe(summary.rows);
 
     // The person fixes the rows in the failures file and feeds it straight back in.
-    const fixed = readFileSync(join(dir, 'mixed.failures.csv'), 'utf8')
+    const fixed = readFileSync(join(t.dir, 'mixed.failures.csv'), 'utf8')
       .replace('not-an-email', 'bad.mail@example.com')
       .replace('555-0100', '+14155550100');
-    writeFileSync(join(dir, 'retry.csv'), fixed);
-    const again = await runCli(live(join(dir, 'retry.csv')), CREDS);
+    writeFileSync(join(t.dir, 'retry.csv'), fixed);
+    const again = await runCli(t.live(join(t.dir, 'retry.csv')), CREDS);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/ignored: .*"_row"/);
-    const retried = readCsv(join(dir, 'retry.results.csv'));
+    const retried = readCsv(join(t.dir, 'retry.results.csv'));
     expect(retried.rows.map((r) => r.email).filter(Boolean).sort()).toEqual(['bad.mail@example.com', 'good1@example.com']);
     // The duplicate row is now alone in its file; LiveDesk has its email, so it is recorded as existing.
     expect(retried.rows.find((r) => r.email === 'good1@example.com')!.outcome).toBe('existing');
     expect(retried.rows.map((r) => r.phone_number).filter(Boolean)).toEqual(['+14155550100']);
-    const stillFailing = readCsv(join(dir, 'retry.failures.csv'));
+    const stillFailing = readCsv(join(t.dir, 'retry.failures.csv'));
     expect(stillFailing.header.filter((h) => h.startsWith('_'))).toEqual(['_row', '_error', '_message']);
   });
 
   it('a dry run sends nothing, needs no credentials, and writes the same failures as a live run', async () => {
-    const input = writeCsv(dir, 'c.csv', [
+    const input = writeCsv(t.dir, 'c.csv', [
       HEADER,
       ...people(5),
       ['Bad', 'bad@', '', 'x1'],
       ['', '', '+0123', ''],
       ['', '', '', ''],
     ]);
-    const dry = await runCli([input, '--dry-run', '--failures', join(dir, 'dry.failures.csv'), '--summary', join(dir, 'dry.json'), '--report', join(dir, 'dry.html')]);
+    const dry = await runCli([input, '--dry-run', '--failures', join(t.dir, 'dry.failures.csv'), '--summary', join(t.dir, 'dry.json'), '--report', join(t.dir, 'dry.html')]);
     expect(dry.code, dry.stderr).toBe(1);
-    expect(server.stats().requests).toBe(0);
-    expect(existsSync(join(dir, 'c.results.csv'))).toBe(false);
-    expect(JSON.parse(readFileSync(join(dir, 'dry.json'), 'utf8'))).toMatchObject({ rows: 8, valid: 5, invalid: 2, failed: 2, skipped: 1, dryRun: true, requests: 0 });
-    const html = readFileSync(join(dir, 'dry.html'), 'utf8');
+    expect(t.server.stats().requests).toBe(0);
+    expect(existsSync(join(t.dir, 'c.results.csv'))).toBe(false);
+    expect(JSON.parse(readFileSync(join(t.dir, 'dry.json'), 'utf8'))).toMatchObject({ rows: 8, valid: 5, invalid: 2, failed: 2, skipped: 1, dryRun: true, requests: 0 });
+    const html = readFileSync(join(t.dir, 'dry.html'), 'utf8');
     expect(html).toContain('class="bad"');
     expect(html).toContain('bad@');
 
-    const wet = await runCli(live(input), CREDS);
+    const wet = await runCli(t.live(input), CREDS);
     expect(wet.code).toBe(1);
-    expect(readFileSync(join(dir, 'dry.failures.csv'), 'utf8')).toBe(readFileSync(join(dir, 'c.failures.csv'), 'utf8'));
+    expect(readFileSync(join(t.dir, 'dry.failures.csv'), 'utf8')).toBe(readFileSync(join(t.dir, 'c.failures.csv'), 'utf8'));
 
-    const clean = writeCsv(dir, 'clean.csv', [HEADER, ...people(3)]);
+    const clean = writeCsv(t.dir, 'clean.csv', [HEADER, ...people(3)]);
     expect((await runCli([clean, '--dry-run'])).code).toBe(0);
   });
 
   it('stops at once on wrong credentials: exit 3, at most --concurrency requests, rows counted as not sent', async () => {
-    const input = writeCsv(dir, 'c.csv', [HEADER, ...people(200)]);
-    const run = await runCli([...live(input), '--concurrency', '4', '--summary', join(dir, 's.json')], {
+    const input = writeCsv(t.dir, 'c.csv', [HEADER, ...people(200)]);
+    const run = await runCli([...t.live(input), '--concurrency', '4', '--summary', join(t.dir, 's.json')], {
       LIVEDESK_API_KEY: 'wrong',
       LIVEDESK_API_SECRET: 'wrong',
     });
     expect(run.code).toBe(3);
     expect(run.ms).toBeLessThan(5000);
-    expect(server.stats().requests).toBeLessThanOrEqual(4);
+    expect(t.server.stats().requests).toBeLessThanOrEqual(4);
     expect(run.stderr).toMatch(/LIVEDESK_API_KEY/);
-    const s = JSON.parse(readFileSync(join(dir, 's.json'), 'utf8'));
+    const s = JSON.parse(readFileSync(join(t.dir, 's.json'), 'utf8'));
     expect(s).toMatchObject({ aborted: true, created: 0, failed: 0 });
     expect(s.notSent).toBe(s.rows);
-    expect(readCsv(join(dir, 'c.results.csv')).rows).toHaveLength(0);
-    expect(readCsv(join(dir, 'c.failures.csv')).rows).toHaveLength(0);
+    expect(readCsv(join(t.dir, 'c.results.csv')).rows).toHaveLength(0);
+    expect(readCsv(join(t.dir, 'c.failures.csv')).rows).toHaveLength(0);
   });
 
   it('stops on an unknown inbox with exit 3 and says to check --inbox-id', async () => {
-    const input = writeCsv(dir, 'c.csv', [HEADER, ...people(20)]);
-    const run = await runCli([input, '--inbox-id', '999', '--base-url', server.url], CREDS);
+    const input = writeCsv(t.dir, 'c.csv', [HEADER, ...people(20)]);
+    const run = await runCli([input, '--inbox-id', '999', '--base-url', t.server.url], CREDS);
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/inbox 999 was not found/);
-    expect(server.contacts()).toHaveLength(0);
+    expect(t.server.contacts()).toHaveLength(0);
   });
 
   it('retries 5xx and resets, and never stores a contact twice', async () => {
-    server.setFaults({ errorRate: 0.2, resetBeforeRate: 0.1, resetAfterRate: 0.1 });
-    const input = writeCsv(dir, 'c.csv', [HEADER, ...people(120)]);
-    const run = await runCli([...live(input), '--retries', '10', '--summary', join(dir, 's.json')], CREDS);
+    t.server.setFaults({ errorRate: 0.2, resetBeforeRate: 0.1, resetAfterRate: 0.1 });
+    const input = writeCsv(t.dir, 'c.csv', [HEADER, ...people(120)]);
+    const run = await runCli([...t.live(input), '--retries', '10', '--summary', join(t.dir, 's.json')], CREDS);
     expect(run.code, run.stderr).toBe(0);
-    const results = readCsv(join(dir, 'c.results.csv'));
+    const results = readCsv(join(t.dir, 'c.results.csv'));
     expect(results.rows).toHaveLength(120);
     expect(results.rows.map((r) => r.contact_id).sort()).toEqual(idsOnServer());
-    expect(server.contacts()).toHaveLength(120);
-    const s = JSON.parse(readFileSync(join(dir, 's.json'), 'utf8'));
+    expect(t.server.contacts()).toHaveLength(120);
+    const s = JSON.parse(readFileSync(join(t.dir, 's.json'), 'utf8'));
     expect(s.retries).toBeGreaterThan(0);
     expect(s.created + s.existing).toBe(120);
     expect(s.existing).toBeGreaterThan(0);
@@ -182,42 +166,42 @@ describe('import against the stand-in', () => {
   });
 
   it('does not resend a name-only row after an ambiguous failure', async () => {
-    server.setFaults({ resetAfterRate: 1 });
-    const input = writeCsv(dir, 'c.csv', [['name'], ['Only A Name']]);
-    const run = await runCli(live(input), CREDS);
+    t.server.setFaults({ resetAfterRate: 1 });
+    const input = writeCsv(t.dir, 'c.csv', [['name'], ['Only A Name']]);
+    const run = await runCli(t.live(input), CREDS);
     expect(run.code).toBe(1);
-    const f = readCsv(join(dir, 'c.failures.csv')).rows;
+    const f = readCsv(join(t.dir, 'c.failures.csv')).rows;
     expect(f).toMatchObject([{ name: 'Only A Name', _error: 'unconfirmed' }]);
     expect(f[0]!._message).toMatch(/check LiveDesk/);
-    expect(server.contacts()).toHaveLength(1);
-    expect(server.stats().creates).toBe(1);
+    expect(t.server.contacts()).toHaveLength(1);
+    expect(t.server.stats().creates).toBe(1);
   });
 
   it('honours 429 and Retry-After and ends with every row created', async () => {
-    server.setRateLimit(20);
-    const input = writeCsv(dir, 'c.csv', [HEADER, ...people(40)]);
-    const run = await runCli([input, '--inbox-id', '407', '--base-url', server.url, '--rate', '40', '--summary', join(dir, 's.json')], CREDS);
+    t.server.setRateLimit(20);
+    const input = writeCsv(t.dir, 'c.csv', [HEADER, ...people(40)]);
+    const run = await runCli([input, '--inbox-id', '407', '--base-url', t.server.url, '--rate', '40', '--summary', join(t.dir, 's.json')], CREDS);
     expect(run.code, run.stderr).toBe(0);
-    expect(readCsv(join(dir, 'c.results.csv')).rows).toHaveLength(40);
-    expect(server.contacts()).toHaveLength(40);
+    expect(readCsv(join(t.dir, 'c.results.csv')).rows).toHaveLength(40);
+    expect(t.server.contacts()).toHaveLength(40);
   });
 
   it('gives up after --retries and fails the row with the last reason', async () => {
-    server.setFaults({ errorRate: 1 });
-    const input = writeCsv(dir, 'c.csv', [HEADER, ...people(2)]);
-    const run = await runCli([...live(input), '--retries', '1'], CREDS);
+    t.server.setFaults({ errorRate: 1 });
+    const input = writeCsv(t.dir, 'c.csv', [HEADER, ...people(2)]);
+    const run = await runCli([...t.live(input), '--retries', '1'], CREDS);
     expect(run.code).toBe(1);
-    const f = readCsv(join(dir, 'c.failures.csv')).rows;
+    const f = readCsv(join(t.dir, 'c.failures.csv')).rows;
     expect(f.map((r) => r._error)).toEqual(['server_error', 'server_error']);
     expect(f[0]!._message).toMatch(/gave up after 2 attempts/);
   });
 
   it('fails a timed-out row as timeout after its retries', async () => {
-    server.setFaults({ latencyMs: 2000 });
-    const input = writeCsv(dir, 'c.csv', [['name', 'email'], ['Slow', 'slow@example.com']]);
-    const run = await runCli([...live(input), '--timeout', '200', '--retries', '1'], CREDS);
+    t.server.setFaults({ latencyMs: 2000 });
+    const input = writeCsv(t.dir, 'c.csv', [['name', 'email'], ['Slow', 'slow@example.com']]);
+    const run = await runCli([...t.live(input), '--timeout', '200', '--retries', '1'], CREDS);
     expect(run.code).toBe(1);
-    expect(readCsv(join(dir, 'c.failures.csv')).rows[0]).toMatchObject({ _error: 'timeout' });
+    expect(readCsv(join(t.dir, 'c.failures.csv')).rows[0]).toMatchObject({ _error: 'timeout' });
   });
 });
 
@@ -229,15 +213,15 @@ describe('usage errors stop before anything is sent (exit 2)', () => {
     ['a bad number', ['--inbox-id', '407', '--concurrency', 'lots'], CREDS, /--concurrency/],
   ];
   it.each(cases)('%s', async (_name, args, env, message) => {
-    const input = writeCsv(dir, 'c.csv', [HEADER, ...people(3)]);
-    const run = await runCli([input, '--base-url', server.url, ...args], env);
+    const input = writeCsv(t.dir, 'c.csv', [HEADER, ...people(3)]);
+    const run = await runCli([input, '--base-url', t.server.url, ...args], env);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(message);
-    expect(server.stats().requests).toBe(0);
+    expect(t.server.stats().requests).toBe(0);
   });
 
   it('a file with no recognizable column', async () => {
-    const input = writeCsv(dir, 'c.csv', [['foo', 'bar'], ['1', '2']]);
+    const input = writeCsv(t.dir, 'c.csv', [['foo', 'bar'], ['1', '2']]);
     const run = await runCli([input, '--dry-run']);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/no column .* could be matched.*"foo", "bar"/s);
@@ -253,22 +237,22 @@ describe('usage errors stop before anything is sent (exit 2)', () => {
 
 describe('credentials never leak', () => {
   it('no byte the tool writes, in any mode, carries the key, the secret or their base64 form; outputs are 0600', async () => {
-    const input = writeCsv(dir, 'c.csv', [HEADER, ...people(8), ['Bad', 'bad@', '', '']]);
-    const out = (name: string): string => join(dir, name);
+    const input = writeCsv(t.dir, 'c.csv', [HEADER, ...people(8), ['Bad', 'bad@', '', '']]);
+    const out = (name: string): string => join(t.dir, name);
     const runs = [];
     // A full import with debug logs, and every output file.
-    runs.push(await runCli([...live(input), '--log-file', out('run.log'), '--log-level', 'debug', '--summary', out('s.json'), '--report', out('r.html')], CREDS));
+    runs.push(await runCli([...t.live(input), '--log-file', out('run.log'), '--log-level', 'debug', '--summary', out('s.json'), '--report', out('r.html')], CREDS));
     // Crashed requests: resets before and after storing, and a 5xx, with retries logged.
-    server.setFaults({ resetBeforeRate: 0.3, resetAfterRate: 0.3, errorRate: 0.2 });
-    const input2 = writeCsv(dir, 'd.csv', [HEADER, ...people(8, 100)]);
-    runs.push(await runCli([...live(input2), '--log-file', out('crash.log'), '--log-level', 'trace', '--retries', '8'], CREDS));
-    server.setFaults({});
+    t.server.setFaults({ resetBeforeRate: 0.3, resetAfterRate: 0.3, errorRate: 0.2 });
+    const input2 = writeCsv(t.dir, 'd.csv', [HEADER, ...people(8, 100)]);
+    runs.push(await runCli([...t.live(input2), '--log-file', out('crash.log'), '--log-level', 'trace', '--retries', '8'], CREDS));
+    t.server.setFaults({});
     // Refused credentials.
-    runs.push(await runCli([...live(input), '--log-file', out('wrong.log'), '--log-level', 'trace', '--results', out('w.results.csv'), '--failures', out('w.failures.csv'), '--journal', out('w.journal.jsonl')], { LIVEDESK_API_KEY: KEY, LIVEDESK_API_SECRET: 'nope' }));
+    runs.push(await runCli([...t.live(input), '--log-file', out('wrong.log'), '--log-level', 'trace', '--results', out('w.results.csv'), '--failures', out('w.failures.csv'), '--journal', out('w.journal.jsonl')], { LIVEDESK_API_KEY: KEY, LIVEDESK_API_SECRET: 'nope' }));
     // A dry run that looks rows up, with the credentials in a file.
     const credFile = out('creds.env');
     writeFileSync(credFile, `LIVEDESK_API_KEY=${KEY}\nLIVEDESK_API_SECRET=${SECRET}\n`, { mode: 0o600 });
-    runs.push(await runCli([input, '--dry-run', '--check-existing', '--base-url', server.url, '--credentials-file', credFile, '--failures', out('dry.failures.csv'), '--results', out('dry.results.csv'), '--log-file', out('dry.log'), '--log-level', 'trace'], {}));
+    runs.push(await runCli([input, '--dry-run', '--check-existing', '--base-url', t.server.url, '--credentials-file', credFile, '--failures', out('dry.failures.csv'), '--results', out('dry.results.csv'), '--log-file', out('dry.log'), '--log-level', 'trace'], {}));
     expect(runs.map((r) => r.code)).toEqual([1, 0, 3, 1]);
 
     const written = ['run.log', 'crash.log', 'wrong.log', 'dry.log', 's.json', 'r.html', 'c.results.csv', 'c.failures.csv', 'c.journal.jsonl', 'd.results.csv', 'd.failures.csv', 'd.journal.jsonl', 'w.results.csv', 'w.failures.csv', 'w.journal.jsonl', 'dry.results.csv', 'dry.failures.csv'];
@@ -284,32 +268,32 @@ describe('credentials never leak', () => {
   });
 
   it('refuses a credentials file others can read, and an http base URL off this machine', async () => {
-    const input = writeCsv(dir, 'c.csv', [HEADER, ...people(2)]);
-    const credFile = join(dir, 'open.env');
+    const input = writeCsv(t.dir, 'c.csv', [HEADER, ...people(2)]);
+    const credFile = join(t.dir, 'open.env');
     writeFileSync(credFile, `LIVEDESK_API_KEY=${KEY}\nLIVEDESK_API_SECRET=${SECRET}\n`, { mode: 0o644 });
-    const open = await runCli([...live(input), '--credentials-file', credFile], {});
+    const open = await runCli([...t.live(input), '--credentials-file', credFile], {});
     expect(open.code).toBe(2);
     expect(open.stderr).toMatch(/chmod 600/);
     const http = await runCli([input, '--inbox-id', '407', '--base-url', 'http://livedesk.example.com'], CREDS);
     expect(http.code).toBe(2);
     expect(http.stderr).toMatch(/https/);
-    expect(server.stats().requests).toBe(0);
+    expect(t.server.stats().requests).toBe(0);
   });
 });
 
 describe('job files (--config)', () => {
   it('runs a job defined in a file; flags override it; no secret in the file', async () => {
-    const input = writeCsv(dir, 'contacts.csv', [HEADER, ...people(4)]);
-    const job = join(dir, 'nightly.yaml');
-    writeFileSync(job, `input: contacts.csv\ninboxId: 407\nbaseUrl: ${server.url}\nrate: 1000\nresults: out-{date}.results.csv\nsummary: out-{date}.json\n`);
+    const input = writeCsv(t.dir, 'contacts.csv', [HEADER, ...people(4)]);
+    const job = join(t.dir, 'nightly.yaml');
+    writeFileSync(job, `input: contacts.csv\ninboxId: 407\nbaseUrl: ${t.server.url}\nrate: 1000\nresults: out-{date}.results.csv\nsummary: out-{date}.json\n`);
     const run = await runCli(['--config', job, '--concurrency', '2'], CREDS);
     expect(run.code, run.stderr).toBe(0);
     const d = new Date();
     const date = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-    expect(readCsv(join(dir, `out-${date}.results.csv`)).rows).toHaveLength(4);
-    expect(JSON.parse(readFileSync(join(dir, `out-${date}.json`), 'utf8')).created).toBe(4);
+    expect(readCsv(join(t.dir, `out-${date}.results.csv`)).rows).toHaveLength(4);
+    expect(JSON.parse(readFileSync(join(t.dir, `out-${date}.json`), 'utf8')).created).toBe(4);
     void input;
-    server.reset(); // LiveDesk checks a row's fields before its inbox: start from an empty desk
+    t.server.reset(); // LiveDesk checks a row's fields before its inbox: start from an empty desk
     const other = await runCli(['--config', job, '--inbox-id', '999', '--force'], CREDS);
     expect(other.code).toBe(3);
     expect(other.stderr).toMatch(/inbox 999/);

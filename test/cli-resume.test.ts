@@ -2,47 +2,31 @@
 // already exist, look-ups in a dry run, the run lock, outages, and a server limit below --rate.
 import { readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startStandin, type Standin } from '../src/standin/server.js';
-import { CREDS, KEY, SECRET, people, readCsv, runCli, startCli, tempDir, waitFor, writeCsv } from './helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { useStandin } from './helpers/standin.js';
+import { CREDS, people, readCsv, runCli, startCli, waitFor, writeCsv } from './helpers/cli.js';
 
 const HEADER = ['Full Name', 'Email', 'Phone', 'External ID'];
-let server: Standin;
-let dir: string;
-
-beforeAll(async () => {
-  server = await startStandin({ port: 0, apiKey: KEY, apiSecret: SECRET, inboxIds: [407], seed: 11 });
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  server.reset();
-  server.setFaults({});
-  server.setRateLimit(0);
-  dir = tempDir('ldi-resume-');
-});
-
-const live = (file: string, ...extra: string[]): string[] => [file, '--inbox-id', '407', '--base-url', server.url, '--rate', '1000', ...extra];
-const summaryOf = (name = 's.json'): Record<string, any> => JSON.parse(readFileSync(join(dir, name), 'utf8'));
+const t = useStandin(11, 'ldi-resume-');
+const summaryOf = (name = 's.json'): Record<string, any> => JSON.parse(readFileSync(join(t.dir, name), 'utf8'));
 
 /** 300 rows, every 25th invalid, so both output files have lines to lose. */
 function mixedInput(): string {
   const rows = people(300).map((r, i) => ((i + 1) % 25 === 0 ? [r[0]!, 'broken-email', r[2]!, r[3]!] : r));
-  return writeCsv(dir, 'c.csv', [HEADER, ...rows]);
+  return writeCsv(t.dir, 'c.csv', [HEADER, ...rows]);
 }
 
 /** The end state every interrupted-then-resumed run must reach. */
 function expectCompleteOnce(input: string): void {
   const inputRows = readCsv(input).rows.length;
-  const results = readCsv(join(dir, 'c.results.csv')).rows;
-  const failures = readCsv(join(dir, 'c.failures.csv')).rows;
+  const results = readCsv(join(t.dir, 'c.results.csv')).rows;
+  const failures = readCsv(join(t.dir, 'c.failures.csv')).rows;
   const rowsSeen = [...results.map((r) => r.row), ...failures.map((r) => r._row)];
   expect(rowsSeen).toHaveLength(inputRows);
   expect(new Set(rowsSeen).size).toBe(inputRows);
   expect(failures.every((f) => f._error === 'invalid_email')).toBe(true);
   expect(failures).toHaveLength(12);
-  const stored = server.contacts();
+  const stored = t.server.contacts();
   expect(new Set(stored.map((c) => c.email)).size).toBe(stored.length);
   expect(stored).toHaveLength(288);
   expect(results.map((r) => r.contact_id).sort()).toEqual(stored.map((c) => String(c.id)).sort());
@@ -50,16 +34,16 @@ function expectCompleteOnce(input: string): void {
 
 describe('--resume', () => {
   it('after kill -9, sends only what is left and ends as an uninterrupted run would', async () => {
-    server.setFaults({ latencyMs: 15 });
+    t.server.setFaults({ latencyMs: 15 });
     const input = mixedInput();
-    const first = startCli([...live(input), '--concurrency', '8'], CREDS);
-    await waitFor(() => server.contacts().length >= 80);
+    const first = startCli([...t.live(input), '--concurrency', '8'], CREDS);
+    await waitFor(() => t.server.contacts().length >= 80);
     first.child.kill('SIGKILL');
     await first.done;
-    const storedBefore = server.contacts().length;
+    const storedBefore = t.server.contacts().length;
     expect(storedBefore).toBeLessThan(288);
 
-    const again = await runCli([...live(input), '--resume', '--summary', join(dir, 's.json')], CREDS);
+    const again = await runCli([...t.live(input), '--resume', '--summary', join(t.dir, 's.json')], CREDS);
     expect(again.code, again.stderr).toBe(1); // the 12 invalid rows
     expect(again.stderr).toMatch(/Resuming: \d+ rows were finished/);
     expectCompleteOnce(input);
@@ -72,65 +56,65 @@ describe('--resume', () => {
   });
 
   it('after Ctrl-C: outputs complete so far, the resume command printed, exit 130; the resume finishes', async () => {
-    server.setFaults({ latencyMs: 15 });
+    t.server.setFaults({ latencyMs: 15 });
     const input = mixedInput();
-    const first = startCli([input, '--inbox-id', '407', '--base-url', server.url, '--rate', '100'], CREDS);
-    await waitFor(() => server.contacts().length >= 50);
+    const first = startCli([input, '--inbox-id', '407', '--base-url', t.server.url, '--rate', '100'], CREDS);
+    await waitFor(() => t.server.contacts().length >= 50);
     first.child.kill('SIGINT');
     const r1 = await first.done;
     expect(r1.code).toBe(130);
     expect(r1.stderr).toMatch(/To finish this run, send the rest with:\n\s+livedesk-import .*c\.csv.* --resume/);
     // Outputs are complete up to the stop: every stored contact is in the results file.
-    const results = readCsv(join(dir, 'c.results.csv')).rows;
-    expect(results.map((r) => r.contact_id).sort()).toEqual(server.contacts().map((c) => String(c.id)).sort());
+    const results = readCsv(join(t.dir, 'c.results.csv')).rows;
+    expect(results.map((r) => r.contact_id).sort()).toEqual(t.server.contacts().map((c) => String(c.id)).sort());
 
-    const again = await runCli([...live(input), '--resume'], CREDS);
+    const again = await runCli([...t.live(input), '--resume'], CREDS);
     expect(again.code, again.stderr).toBe(1);
     expectCompleteOnce(input);
   });
 
   it('repairs a half-written output line and lines missing after a crash', async () => {
     const input = mixedInput();
-    const first = await runCli([...live(input), '--max-consecutive-failures', '0'], CREDS);
+    const first = await runCli([...t.live(input), '--max-consecutive-failures', '0'], CREDS);
     expect(first.code).toBe(1);
     // Simulate a crash between the journal and the files: drop the last 5 result lines and
     // leave half a line behind.
-    const resultsPath = join(dir, 'c.results.csv');
+    const resultsPath = join(t.dir, 'c.results.csv');
     const lines = readFileSync(resultsPath, 'utf8').split('\n');
     writeFileSync(resultsPath, lines.slice(0, -6).join('\n') + '\n' + '299,created,22');
-    appendFileSync(join(dir, 'c.journal.jsonl'), '{"r":9999,"k":"cre');
-    const again = await runCli([...live(input), '--resume'], CREDS);
+    appendFileSync(join(t.dir, 'c.journal.jsonl'), '{"r":9999,"k":"cre');
+    const again = await runCli([...t.live(input), '--resume'], CREDS);
     expect(again.code, again.stderr).toBe(1);
     expect(again.stderr).toMatch(/5 output lines restored from the journal/);
     expectCompleteOnce(input);
   });
 
   it('refuses to resume a different job, and to overwrite outputs without --force', async () => {
-    const input = writeCsv(dir, 'c.csv', [HEADER, ...people(5)]);
-    expect((await runCli(live(input), CREDS)).code).toBe(0);
-    const again = await runCli(live(input), CREDS);
+    const input = writeCsv(t.dir, 'c.csv', [HEADER, ...people(5)]);
+    expect((await runCli(t.live(input), CREDS)).code).toBe(0);
+    const again = await runCli(t.live(input), CREDS);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already exist: add --resume to finish that run, --force to replace/);
 
-    writeCsv(dir, 'c.csv', [HEADER, ...people(6)]);
-    const changed = await runCli([...live(input), '--resume'], CREDS);
+    writeCsv(t.dir, 'c.csv', [HEADER, ...people(6)]);
+    const changed = await runCli([...t.live(input), '--resume'], CREDS);
     expect(changed.code).toBe(2);
     expect(changed.stderr).toMatch(/belongs to a different job: input was/);
-    const otherInbox = await runCli([input, '--inbox-id', '408', '--base-url', server.url, '--resume'], CREDS);
+    const otherInbox = await runCli([input, '--inbox-id', '408', '--base-url', t.server.url, '--resume'], CREDS);
     expect(otherInbox.code).toBe(2);
 
-    const forced = await runCli([...live(input), '--force'], CREDS);
+    const forced = await runCli([...t.live(input), '--force'], CREDS);
     expect(forced.code).toBe(0);
-    expect(readCsv(join(dir, 'c.results.csv')).rows).toHaveLength(6);
+    expect(readCsv(join(t.dir, 'c.results.csv')).rows).toHaveLength(6);
   });
 
   it('a resume of a finished run sends nothing and reports the same totals', async () => {
     const input = mixedInput();
-    await runCli([...live(input), '--summary', join(dir, 'a.json')], CREDS);
-    const requests = server.stats().requests;
-    const again = await runCli([...live(input), '--resume', '--summary', join(dir, 'b.json')], CREDS);
+    await runCli([...t.live(input), '--summary', join(t.dir, 'a.json')], CREDS);
+    const requests = t.server.stats().requests;
+    const again = await runCli([...t.live(input), '--resume', '--summary', join(t.dir, 'b.json')], CREDS);
     expect(again.code).toBe(1);
-    expect(server.stats().requests).toBe(requests);
+    expect(t.server.stats().requests).toBe(requests);
     const a = summaryOf('a.json');
     const b = summaryOf('b.json');
     for (const k of ['rows', 'created', 'failed', 'skipped', 'notSent']) expect(b[k]).toBe(a[k]);
@@ -140,53 +124,53 @@ describe('--resume', () => {
 
 describe('contacts already in LiveDesk', () => {
   async function seed(): Promise<{ input: string; ids: Map<string, string> }> {
-    const input = writeCsv(dir, 'c.csv', [HEADER, ...people(10)]);
-    expect((await runCli(live(input), CREDS)).code).toBe(0);
-    const ids = new Map(readCsv(join(dir, 'c.results.csv')).rows.map((r) => [r.row!, r.contact_id!]));
+    const input = writeCsv(t.dir, 'c.csv', [HEADER, ...people(10)]);
+    expect((await runCli(t.live(input), CREDS)).code).toBe(0);
+    const ids = new Map(readCsv(join(t.dir, 'c.results.csv')).rows.map((r) => [r.row!, r.contact_id!]));
     return { input, ids };
   }
 
   it('--on-existing skip (default) records them as existing with their IDs', async () => {
     const { ids } = await seed();
-    const input2 = writeCsv(dir, 'd.csv', [HEADER, ...people(12)]);
-    const run = await runCli(live(input2), CREDS);
+    const input2 = writeCsv(t.dir, 'd.csv', [HEADER, ...people(12)]);
+    const run = await runCli(t.live(input2), CREDS);
     expect(run.code).toBe(0);
-    const rows = readCsv(join(dir, 'd.results.csv')).rows;
+    const rows = readCsv(join(t.dir, 'd.results.csv')).rows;
     expect(rows.filter((r) => r.outcome === 'existing').map((r) => r.contact_id).sort()).toEqual([...ids.values()].sort());
     expect(rows.filter((r) => r.outcome === 'created')).toHaveLength(2);
-    expect(server.contacts()).toHaveLength(12);
+    expect(t.server.contacts()).toHaveLength(12);
   });
 
   it('--on-existing update sends the row to the update endpoint', async () => {
     await seed();
     const renamed = people(3).map((r) => [`${r[0]} Renamed`, r[1]!, r[2]!, r[3]!]);
-    const input2 = writeCsv(dir, 'd.csv', [HEADER, ...renamed]);
-    const run = await runCli([...live(input2), '--on-existing', 'update'], CREDS);
+    const input2 = writeCsv(t.dir, 'd.csv', [HEADER, ...renamed]);
+    const run = await runCli([...t.live(input2), '--on-existing', 'update'], CREDS);
     expect(run.code, run.stderr).toBe(0);
-    expect(readCsv(join(dir, 'd.results.csv')).rows.map((r) => r.outcome)).toEqual(['updated', 'updated', 'updated']);
-    expect(server.contacts().filter((c) => c.name?.endsWith('Renamed'))).toHaveLength(3);
-    expect(server.contacts()).toHaveLength(10);
+    expect(readCsv(join(t.dir, 'd.results.csv')).rows.map((r) => r.outcome)).toEqual(['updated', 'updated', 'updated']);
+    expect(t.server.contacts().filter((c) => c.name?.endsWith('Renamed'))).toHaveLength(3);
+    expect(t.server.contacts()).toHaveLength(10);
   });
 
   it('--on-existing fail puts them in the failures file as already_exists', async () => {
     const { ids } = await seed();
-    const input2 = writeCsv(dir, 'd.csv', [HEADER, ...people(2)]);
-    const run = await runCli([...live(input2), '--on-existing', 'fail'], CREDS);
+    const input2 = writeCsv(t.dir, 'd.csv', [HEADER, ...people(2)]);
+    const run = await runCli([...t.live(input2), '--on-existing', 'fail'], CREDS);
     expect(run.code).toBe(1);
-    const f = readCsv(join(dir, 'd.failures.csv')).rows;
+    const f = readCsv(join(t.dir, 'd.failures.csv')).rows;
     expect(f.map((r) => r._error)).toEqual(['already_exists', 'already_exists']);
     expect(f[0]!._message).toContain(`LiveDesk contact ${ids.get('1')}`);
   });
 
   it('--dry-run --check-existing looks rows up read-only and reports what would happen', async () => {
     const { ids } = await seed();
-    const creates = server.stats().creates;
-    const input2 = writeCsv(dir, 'd.csv', [HEADER, ...people(15), ['Bad', 'bad@', '', '']]);
-    const run = await runCli([input2, '--dry-run', '--check-existing', '--base-url', server.url, '--rate', '1000', '--summary', join(dir, 's.json')], CREDS);
+    const creates = t.server.stats().creates;
+    const input2 = writeCsv(t.dir, 'd.csv', [HEADER, ...people(15), ['Bad', 'bad@', '', '']]);
+    const run = await runCli([input2, '--dry-run', '--check-existing', '--base-url', t.server.url, '--rate', '1000', '--summary', join(t.dir, 's.json')], CREDS);
     expect(run.code).toBe(1);
-    expect(server.stats().creates).toBe(creates);
+    expect(t.server.stats().creates).toBe(creates);
     expect(summaryOf()).toMatchObject({ rows: 16, valid: 15, invalid: 1, existing: 10, wouldCreate: 5, created: 0, dryRun: true });
-    const rows = readCsv(join(dir, 'd.results.csv')).rows;
+    const rows = readCsv(join(t.dir, 'd.results.csv')).rows;
     expect(rows.filter((r) => r.outcome === 'existing').map((r) => r.contact_id).sort()).toEqual([...ids.values()].sort());
     expect(rows.filter((r) => r.outcome === 'would_create')).toHaveLength(5);
     expect(run.stderr).toMatch(/5 would be created, 10 already exist/);
@@ -195,52 +179,52 @@ describe('contacts already in LiveDesk', () => {
 
 describe('staying safe under trouble', () => {
   it('refuses a second run on the same files while the first is alive; takes over a dead one\'s lock', async () => {
-    const input = writeCsv(dir, 'c.csv', [HEADER, ...people(3)]);
-    writeFileSync(join(dir, 'c.journal.jsonl.lock'), JSON.stringify({ pid: process.pid, host: (await import('node:os')).hostname(), since: 'now' }));
-    const blocked = await runCli(live(input), CREDS);
+    const input = writeCsv(t.dir, 'c.csv', [HEADER, ...people(3)]);
+    writeFileSync(join(t.dir, 'c.journal.jsonl.lock'), JSON.stringify({ pid: process.pid, host: (await import('node:os')).hostname(), since: 'now' }));
+    const blocked = await runCli(t.live(input), CREDS);
     expect(blocked.code).toBe(2);
     expect(blocked.stderr).toMatch(/another livedesk-import run \(pid \d+/);
-    writeFileSync(join(dir, 'c.journal.jsonl.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, host: (await import('node:os')).hostname(), since: 'then' }));
-    const run = await runCli([...live(input), '--force'], CREDS);
+    writeFileSync(join(t.dir, 'c.journal.jsonl.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, host: (await import('node:os')).hostname(), since: 'then' }));
+    const run = await runCli([...t.live(input), '--force'], CREDS);
     expect(run.code, run.stderr).toBe(0);
   });
 
   it('stops after --max-consecutive-failures outage failures instead of failing the whole file', async () => {
-    server.setFaults({ errorRate: 1 });
-    const input = writeCsv(dir, 'c.csv', [HEADER, ...people(60)]);
-    const run = await runCli([...live(input), '--retries', '0', '--concurrency', '1', '--max-consecutive-failures', '5', '--summary', join(dir, 's.json')], CREDS);
+    t.server.setFaults({ errorRate: 1 });
+    const input = writeCsv(t.dir, 'c.csv', [HEADER, ...people(60)]);
+    const run = await runCli([...t.live(input), '--retries', '0', '--concurrency', '1', '--max-consecutive-failures', '5', '--summary', join(t.dir, 's.json')], CREDS);
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/5 rows in a row failed with network or server errors/);
     const s = summaryOf();
     expect(s.failed).toBe(5);
     expect(s.created).toBe(0);
-    server.setFaults({});
-    const again = await runCli([...live(input), '--resume', '--summary', join(dir, 's2.json')], CREDS);
+    t.server.setFaults({});
+    const again = await runCli([...t.live(input), '--resume', '--summary', join(t.dir, 's2.json')], CREDS);
     expect(again.code).toBe(1);
     expect(summaryOf('s2.json')).toMatchObject({ rows: 60, created: 55, failed: 5, notSent: 0 });
   });
 
   it('converges to a server limit below --rate without failing rows', async () => {
-    server.setRateLimit(25);
-    const input = writeCsv(dir, 'c.csv', [HEADER, ...people(120)]);
-    const run = await runCli([input, '--inbox-id', '407', '--base-url', server.url, '--rate', '80', '--summary', join(dir, 's.json')], CREDS);
+    t.server.setRateLimit(25);
+    const input = writeCsv(t.dir, 'c.csv', [HEADER, ...people(120)]);
+    const run = await runCli([input, '--inbox-id', '407', '--base-url', t.server.url, '--rate', '80', '--summary', join(t.dir, 's.json')], CREDS);
     expect(run.code, run.stderr).toBe(0);
-    expect(server.contacts()).toHaveLength(120);
+    expect(t.server.contacts()).toHaveLength(120);
     const s = summaryOf();
     expect(s.failed).toBe(0);
     // Adaptive pacing keeps the 429s to a fraction of the requests.
-    expect(server.stats().rateLimited).toBeLessThan(120);
+    expect(t.server.stats().rateLimited).toBeLessThan(120);
   });
 
   it('hangs after storing and resets are settled as existing, never stored twice', async () => {
-    server.setFaults({ hangAfterRate: 0.15, resetAfterRate: 0.15 });
-    const input = writeCsv(dir, 'c.csv', [HEADER, ...people(60)]);
-    const run = await runCli([...live(input), '--timeout', '400', '--retries', '8', '--summary', join(dir, 's.json')], CREDS);
+    t.server.setFaults({ hangAfterRate: 0.15, resetAfterRate: 0.15 });
+    const input = writeCsv(t.dir, 'c.csv', [HEADER, ...people(60)]);
+    const run = await runCli([...t.live(input), '--timeout', '400', '--retries', '8', '--summary', join(t.dir, 's.json')], CREDS);
     expect(run.code, run.stderr).toBe(0);
-    const results = readCsv(join(dir, 'c.results.csv')).rows;
+    const results = readCsv(join(t.dir, 'c.results.csv')).rows;
     expect(results).toHaveLength(60);
-    expect(server.contacts()).toHaveLength(60);
-    expect(results.map((r) => r.contact_id).sort()).toEqual(server.contacts().map((c) => String(c.id)).sort());
+    expect(t.server.contacts()).toHaveLength(60);
+    expect(results.map((r) => r.contact_id).sort()).toEqual(t.server.contacts().map((c) => String(c.id)).sort());
     expect(summaryOf().existing).toBeGreaterThan(0);
   });
 });

@@ -4,17 +4,17 @@
 // counterexample's path when a property fails. To explore new cases locally:
 //   FC_SEED=$RANDOM FC_RUNS=2000 FC_PIPELINE_RUNS=300 npx vitest run test/fuzz-source.test.ts
 // Each case gets a generous time budget (a hang guard, not a speed check).
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseSync } from 'csv-parse/sync';
 import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import pino from 'pino';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runImport } from '../src/import.js';
 import { normalizeOptions, UsageError } from '../src/options.js';
 import { DELIMITER_CANDIDATES, openCsvSource, SourceError, type CsvSourceOptions } from '../src/source/csv-source.js';
+import { scratchFiles } from './helpers/source.js';
 import type { SourceRecord } from '../src/types.js';
 
 const SEED = Number(process.env.FC_SEED ?? 1_868_211);
@@ -22,14 +22,7 @@ const RUNS = Number(process.env.FC_RUNS ?? 150);
 const CASE_TIMEOUT_MS = 10_000;
 const params = (numRuns: number): fc.Parameters<unknown> => ({ seed: SEED, numRuns, timeout: CASE_TIMEOUT_MS });
 
-const dir = mkdtempSync(join(tmpdir(), 'ldi-fuzz-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let fileNo = 0;
-function file(bytes: Uint8Array | string): string {
-  const p = join(dir, `f${fileNo++}.csv`);
-  writeFileSync(p, bytes);
-  return p;
-}
+const { dir, file } = scratchFiles('ldi-fuzz-');
 
 type Read = { header: string[]; recs: SourceRecord[] } | { error: unknown };
 async function readAll(path: string, opts: CsvSourceOptions = {}): Promise<Read> {

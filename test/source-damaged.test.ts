@@ -1,36 +1,22 @@
-import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createWriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_MAX_COLUMNS,
   DEFAULT_MAX_FIELD_BYTES,
   DEFAULT_MAX_RECORD_BYTES,
   openCsvSource,
   SourceError,
-  type CsvSourceOptions,
 } from '../src/source/csv-source.js';
 import type { SourceRecord } from '../src/types.js';
+import { readAll, scratchFiles } from './helpers/source.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 const fx = (name: string): string => join(FIXTURES, 'damaged', name);
 
-const dir = mkdtempSync(join(tmpdir(), 'ldi-damaged-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-function file(content: Buffer | string): string {
-  const p = join(dir, `f${n++}.csv`);
-  writeFileSync(p, content);
-  return p;
-}
-
-async function read(path: string, opts: CsvSourceOptions = {}) {
-  const src = await openCsvSource(path, opts);
-  const recs: SourceRecord[] = [];
-  for await (const r of src.records) recs.push(r);
-  return { header: src.header, delimiter: src.delimiter, recs };
-}
+const { dir, file } = scratchFiles('ldi-damaged-');
+const read = readAll;
 const shape = (recs: SourceRecord[]) => recs.map((r) => [r.kind, r.row, r.line]);
 const message = (r: SourceRecord | undefined): string => (r?.kind === 'malformed' ? r.message : `not malformed: ${JSON.stringify(r)}`);
 

@@ -1,31 +1,17 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fixtures } from '../fixtures/make-fixtures.mjs';
 import { detectEncoding } from '../src/source/encoding.js';
-import { EncodingError, normalizeEncodingName, openCsvSource, SourceError, type CsvSourceOptions } from '../src/source/csv-source.js';
-import type { SourceRecord } from '../src/types.js';
+import { EncodingError, normalizeEncodingName, openCsvSource, SourceError } from '../src/source/csv-source.js';
+import { readAll, scratchFiles } from './helpers/source.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 const fx = (name: string): string => join(FIXTURES, name);
 
-const dir = mkdtempSync(join(tmpdir(), 'ldi-encoding-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-function file(content: Buffer | string): string {
-  const p = join(dir, `f${n++}.csv`);
-  writeFileSync(p, content);
-  return p;
-}
-
-async function read(path: string, opts: CsvSourceOptions = {}) {
-  const src = await openCsvSource(path, opts);
-  const recs: SourceRecord[] = [];
-  for await (const r of src.records) recs.push(r);
-  return { header: src.header, delimiter: src.delimiter, encoding: src.encoding, reason: src.encodingReason, recs };
-}
+const { file } = scratchFiles('ldi-encoding-');
+const read = readAll;
 
 const CONTACTS = [
   ['José Müller', 'jose@example.com', 'Málaga'],

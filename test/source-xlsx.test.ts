@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
-import { CONTACTS_CSV, CONTACTS_SHEET_ROWS, entryTexts, fixtures, rawWorkbook, repack, zipOf } from '../fixtures/xlsx/make-xlsx.mjs';
+import { CONTACTS_SHEET_ROWS, entryTexts, fixtures, rawWorkbook, repack, zipOf } from '../fixtures/xlsx/make-xlsx.mjs';
 import { detectMapping, extractRow, validateContact } from '../src/map/index.js';
 import { openCsvSource, SourceError } from '../src/source/csv-source.js';
 import { classifyFormat, formatNumber, plainNumber, serialToIso } from '../src/source/xlsx-format.js';
