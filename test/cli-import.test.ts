@@ -112,6 +112,9 @@ describe('import against the stand-in', () => {
     expect(t.server.stats().requests).toBe(0);
     expect(existsSync(join(t.dir, 'c.results.csv'))).toBe(false);
     expect(JSON.parse(readFileSync(join(t.dir, 'dry.json'), 'utf8'))).toMatchObject({ rows: 8, valid: 5, invalid: 2, failed: 2, skipped: 1, dryRun: true, requests: 0 });
+    // The terminal report: each reason with example rows, and the duplicate count.
+    expect(dry.stderr).toMatch(/invalid_email: 1\n\s+row 6: email "bad@" is not a valid address/);
+    expect(dry.stderr).toMatch(/No duplicates in the file/);
     const html = readFileSync(join(t.dir, 'dry.html'), 'utf8');
     expect(html).toContain('class="bad"');
     expect(html).toContain('bad@');

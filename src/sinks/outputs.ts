@@ -33,7 +33,7 @@ export class Outputs {
   }
 
   failure(f: FailureRecord): void {
-    countFailure(this.summary, f.code);
+    countFailure(this.summary, f.code, f.row, f.message);
     this.log.info({ row: f.row, error: f.code }, `row ${f.row}: ${f.code}: ${f.message}`);
     const line = this.failureFormat.line(f);
     this.journal?.record({ row: f.row, kind: 'failed', code: f.code, file: 'failures', line });

@@ -22,6 +22,8 @@ export interface Summary {
   /** Rows that failed before sending (malformed or invalid data). */
   invalid: number;
   byError: Partial<Record<ErrorCode, number>>;
+  /** The first few failed rows of each reason (row and message), for people to see what to fix. */
+  examples: Partial<Record<ErrorCode, Array<{ row: number; message: string }>>>;
   requests: number;
   retries: number;
   durationMs: number;
@@ -47,6 +49,7 @@ export function emptySummary(dryRun: boolean, failures: string, results?: string
     valid: 0,
     invalid: 0,
     byError: {},
+    examples: {},
     requests: 0,
     retries: 0,
     durationMs: 0,
@@ -58,9 +61,13 @@ export function emptySummary(dryRun: boolean, failures: string, results?: string
   };
 }
 
-export function countFailure(s: Summary, code: ErrorCode): void {
+const EXAMPLES_PER_REASON = 3;
+
+export function countFailure(s: Summary, code: ErrorCode, row: number, message: string): void {
   s.failed++;
   s.byError[code] = (s.byError[code] ?? 0) + 1;
+  const list = (s.examples[code] ??= []);
+  if (list.length < EXAMPLES_PER_REASON) list.push({ row, message });
 }
 
 export function formatSummary(s: Summary): string {
@@ -82,8 +89,16 @@ export function formatSummary(s: Summary): string {
     if (s.resumedRows) lines.push(`(${s.resumedRows} of these rows were finished by the earlier run this one resumed.)`);
     lines.push(`${s.requests} requests, ${s.retries} retries, ${secs} s (${rate} contacts/s).`);
   }
-  const codes = Object.entries(s.byError).sort((a, b) => b[1] - a[1]);
-  if (codes.length > 0) lines.push('Failures by reason: ' + codes.map(([c, n]) => `${c} ${n}`).join(', '));
+  const codes = (Object.entries(s.byError) as Array<[ErrorCode, number]>).sort((a, b) => b[1] - a[1]);
+  if (codes.length > 0) {
+    lines.push(`${s.dryRun ? 'Invalid rows' : 'Failed rows'} by reason:`);
+    for (const [code, n] of codes) {
+      lines.push(`  ${code}: ${n}`);
+      for (const e of s.examples[code] ?? []) lines.push(`    row ${e.row}: ${e.message.length > 160 ? e.message.slice(0, 160) + '…' : e.message}`);
+    }
+  }
+  const dups = s.byError.duplicate_in_file ?? 0;
+  if (s.dryRun) lines.push(dups > 0 ? `Duplicates found in the file: ${dups} rows repeat an earlier row's email, phone or identifier.` : 'No duplicates in the file.');
   if (s.aborted) lines.push(`Stopped early: ${s.abortReason ?? 'aborted'}. Rows not sent yet are in neither output file.`);
   if (s.results) lines.push(`Results:  ${s.results}`);
   lines.push(`Failures: ${s.failures}${s.failed === 0 ? ' (no failed rows)' : ''}`);
