@@ -67,6 +67,7 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
           .option('allow-insecure-http', { type: 'boolean', describe: 'allow an http:// --base-url that is not on this machine (https is required otherwise)' })
           .option('raw-output', { type: 'boolean', describe: 'write cells exactly as they are, without neutralizing spreadsheet formulas (=, +, -, @ …)' })
           .option('max-consecutive-failures', { type: 'number', describe: 'stop (exit 3) after this many rows in a row fail with network or server errors; 0 = never (default 25)' })
+          .option('quiet', { type: 'boolean', describe: 'no progress bar or progress lines (warnings and the summary still print)' })
           .option('config', { type: 'string', describe: 'job file (JSON or YAML) holding any of these options; flags given here win over it' })
           .example('$0 contacts.csv --dry-run', 'check a spreadsheet: every row mapped and validated, nothing sent')
           .example('$0 crm-export.csv --inbox-id 407', 'migrate a CRM export (LIVEDESK_API_KEY and LIVEDESK_API_SECRET set in the environment)')
@@ -165,7 +166,8 @@ async function importCommand(args: RawArgs & { config?: unknown }, io: CliIO, sa
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const { exitCode } = await runImport(opts, { log, say, stop: stop.signal, resumeCommand });
+    const tty = (io.stderr as NodeJS.WriteStream).isTTY ? (io.stderr as NodeJS.WriteStream) : undefined;
+    const { exitCode } = await runImport(opts, { log, say, stop: stop.signal, resumeCommand, ...(tty ? { progressTty: tty } : {}) });
     return signalled ? exitForSignal(signalled) : exitCode;
   } catch (e) {
     if (e instanceof UsageError) {

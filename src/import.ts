@@ -39,8 +39,10 @@ export interface ImportIO {
   client?: LiveDeskClient;
   /** Aborting this stops the run like a fatal error would (rows left unsent). */
   stop?: AbortSignal;
-  /** How often the progress line is printed; 0 turns it off. */
+  /** How often the progress line is printed off a terminal; 0 turns progress off. */
   progressEveryMs?: number;
+  /** Where a progress bar may be drawn: set only when stderr is a terminal. */
+  progressTty?: NodeJS.WriteStream;
   /** The command that finishes this run, printed when it stops early. */
   resumeCommand?: string;
 }
@@ -305,7 +307,12 @@ export async function runImport(opts: Options, io: ImportIO): Promise<ImportOutc
   let writeError: unknown;
   const everyMs = io.progressEveryMs ?? 10_000;
   const stopProgress =
-    everyMs > 0 ? startProgress({ summary, bytesRead: source.bytesRead, fileBytes: statSync(opts.file).size }, io.say, everyMs) : () => {};
+    everyMs > 0
+      ? startProgress({ summary, bytesRead: source.bytesRead, fileBytes: statSync(opts.file).size }, io.say, everyMs, {
+          quiet: opts.quiet,
+          ...(io.progressTty ? { tty: true, stream: io.progressTty } : {}),
+        })
+      : () => {};
 
   const mapOptions: MapOptions = opts.defaultCountry ? { defaultCountry: opts.defaultCountry } : {};
   const duplicates = new InFileDuplicates();

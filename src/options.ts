@@ -29,6 +29,8 @@ export interface Options {
   sheet?: string;
   /** @default 65536 — a field larger than this (bytes) makes its row malformed. */
   maxFieldBytes: number;
+  /** No progress display. */
+  quiet: boolean;
   /** Write an HTML report (counts, chart, mapping, first problem rows) to this file. */
   report?: string;
   /** Country whose national phone numbers (no + or 00) are accepted. */
@@ -100,6 +102,7 @@ export interface RawArgs {
   report?: unknown;
   encoding?: unknown;
   sheet?: unknown;
+  quiet?: unknown;
   maxFieldSize?: unknown;
   rawOutput?: unknown;
   journal?: unknown;
@@ -262,6 +265,7 @@ export function normalizeOptions(raw: RawArgs, env: NodeJS.ProcessEnv): Options 
     apiSecret,
     warnings,
     rawOutput: raw.rawOutput === true,
+    quiet: raw.quiet === true,
     ...(defaultCountry === undefined ? {} : { defaultCountry }),
     ...(report === undefined ? {} : { report }),
     ...(encoding === undefined ? {} : { encoding }),

@@ -320,8 +320,15 @@ export async function openCsvSource(path: string, opts: CsvSourceOptions = {}): 
     throw e;
   }
 
+  // Progress is the share of the file *parsed into rows handed on*, not of the bytes pulled from
+  // disk (those run a few buffers ahead, which on a small file is all of it). csv-parse counts the
+  // decoded text as UTF-8 bytes: close to the file's own bytes, and half for UTF-16.
+  let consumed = 0;
+  const bytesPerParsedByte = encoding === 'utf-16le' || encoding === 'utf-16be' ? 2 : 1;
+
   async function* records(): AsyncGenerator<SourceRecord> {
     let row = 0;
+    consumed = 0;
     const emptyOf = (item: ParserItem): number => ('skip' in item ? ((item.skip as unknown as Info).empty_lines ?? prevEmpty) : item.info.empty_lines);
     const startLine = (item: ParserItem): number => prevEndLine + 1 + (emptyOf(item) - prevEmpty);
     const tooLarge = (item: ParserItem): SourceError =>
@@ -347,10 +354,12 @@ export async function openCsvSource(path: string, opts: CsvSourceOptions = {}): 
           prevEndLine = line;
         } else {
           prevEndLine = line + lineBreaks(current.record);
+          consumed = current.info.bytes;
           yield checkRecord(current.record, row, line, header, limits, invalidBytes);
         }
         current = following;
       }
+      consumed = Number.POSITIVE_INFINITY;
     } finally {
       destroyAll();
     }
@@ -362,7 +371,7 @@ export async function openCsvSource(path: string, opts: CsvSourceOptions = {}): 
     encoding,
     encodingReason: describeEncodingReason(detected),
     records: records(),
-    bytesRead: () => file.bytesRead,
+    bytesRead: () => Math.min(file.bytesRead, consumed * bytesPerParsedByte),
     close: destroyAll,
   };
 }
