@@ -372,9 +372,10 @@ export async function runImport(opts: Options, io: ImportIO): Promise<ImportOutc
     stop(`${opts.file} cannot be read further: ${e.message}`);
     io.log.error(summary.abortReason!);
   } finally {
-    stopProgress();
     source.close();
+    // The bar keeps counting while the last requests (and their retries) finish.
     await queue.onIdle();
+    stopProgress();
     await client?.close();
     outputs.close();
     release();
