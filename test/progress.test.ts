@@ -13,27 +13,10 @@ import {
   type ProgressSnapshot,
   type ProgressSource,
 } from '../src/progress.js';
-import type { Summary } from '../src/sinks/summary.js';
+import { emptySummary, type Summary } from '../src/sinks/summary.js';
 
 function summaryOf(partial: Partial<Summary> = {}): Summary {
-  const base = {
-    rows: 0,
-    created: 0,
-    existing: 0,
-    failed: 0,
-    skipped: 0,
-    notSent: 0,
-    valid: 0,
-    invalid: 0,
-    byError: {},
-    requests: 0,
-    retries: 0,
-    durationMs: 0,
-    dryRun: false,
-    aborted: false,
-    failures: 'x.failures.csv',
-  };
-  return { ...base, ...partial } as unknown as Summary;
+  return { ...emptySummary(false, 'x.failures.csv'), ...partial };
 }
 
 function source(partial: Partial<Summary>, bytesRead: number, fileBytes: number): ProgressSource {
