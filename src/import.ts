@@ -157,21 +157,27 @@ function openOutputs(opts: Options, source: CsvSource, mapping: ResolvedMapping,
       }
     })();
   }
-  const results = wantResults ? CsvLineFile.create(opts.results, resultsHeaderLine()) : undefined;
-  const failures = CsvLineFile.create(opts.failures, failureFormat.headerLine);
-  const journal = opts.dryRun
-    ? undefined
-    : Journal.create(opts.journal, {
-        format: JOURNAL_FORMAT,
-        v: 1,
-        identity: jobIdentity(opts, source, mapping),
-        files: {
-          results: { path: opts.results, header: resultsHeaderLine() },
-          failures: { path: opts.failures, header: failureFormat.headerLine },
-        },
-        startedAt: new Date().toISOString(),
-      });
-  return { outputs: new Outputs(summary, failures, failureFormat, results, journal, log, cell), release };
+  try {
+    const results = wantResults ? CsvLineFile.create(opts.results, resultsHeaderLine()) : undefined;
+    const failures = CsvLineFile.create(opts.failures, failureFormat.headerLine);
+    const journal = opts.dryRun
+      ? undefined
+      : Journal.create(opts.journal, {
+          format: JOURNAL_FORMAT,
+          v: 1,
+          identity: jobIdentity(opts, source, mapping),
+          files: {
+            results: { path: opts.results, header: resultsHeaderLine() },
+            failures: { path: opts.failures, header: failureFormat.headerLine },
+          },
+          startedAt: new Date().toISOString(),
+        });
+    return { outputs: new Outputs(summary, failures, failureFormat, results, journal, log, cell), release };
+  } catch (e) {
+    // A folder that cannot be written, a full disk: nothing was sent yet, so this is a usage error.
+    release();
+    throw new UsageError(`cannot create the output files: ${(e as Error).message}`);
+  }
 }
 
 export async function runImport(opts: Options, io: ImportIO): Promise<ImportOutcome> {
@@ -304,7 +310,6 @@ export async function runImport(opts: Options, io: ImportIO): Promise<ImportOutc
   };
 
   const queue = new PQueue({ concurrency: opts.concurrency });
-  let writeError: unknown;
   const everyMs = io.progressEveryMs ?? 10_000;
   const stopProgress =
     everyMs > 0
@@ -361,27 +366,34 @@ export async function runImport(opts: Options, io: ImportIO): Promise<ImportOutc
         break;
       }
       queue.add(task({ row: rec.row, line: rec.line, values: rec.values, contact: v.contact })).catch((e: unknown) => {
-        writeError ??= e;
+        // An output or journal write failed for this row: it has no recorded outcome, so --resume
+        // will redo it (its sent mark, if written, makes that safe).
+        summary.notSent++;
         stop(`cannot write an output file: ${(e as Error).message}`);
       });
     }
   } catch (e) {
-    // The file turned out unreadable part-way (an over-long record, an encoding error): stop as
-    // an abort does, so the rows before it keep their outcomes and the summary is printed.
-    if (!(e instanceof SourceError)) throw e;
-    stop(`${opts.file} cannot be read further: ${e.message}`);
+    // The file turned out unreadable part-way (an over-long record, an encoding error), or an
+    // output could not be written (a full disk): stop as an abort does, so the rows before keep
+    // their outcomes, the summary is printed and --resume can finish the job.
+    stop(e instanceof SourceError ? `${opts.file} cannot be read further: ${e.message}` : (e as Error).message);
     io.log.error(summary.abortReason!);
   } finally {
     source.close();
     // The bar keeps counting while the last requests (and their retries) finish.
     await queue.onIdle();
     stopProgress();
-    await client?.close();
-    outputs.close();
-    release();
-    io.stop?.removeEventListener('abort', onExternalStop);
+    try {
+      await client?.close();
+      outputs.close();
+    } catch (e) {
+      stop(`cannot finish writing the output files: ${(e as Error).message}`);
+      io.log.error(summary.abortReason!);
+    } finally {
+      release();
+      io.stop?.removeEventListener('abort', onExternalStop);
+    }
   }
-  if (writeError) throw writeError;
 
   summary.durationMs = Math.round(performance.now() - started);
   if (opts.summary) writeSummaryJson(opts.summary, summary);

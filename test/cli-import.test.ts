@@ -170,14 +170,18 @@ describe('import against the stand-in', () => {
 
   it('does not resend a name-only row after an ambiguous failure', async () => {
     t.server.setFaults({ resetAfterRate: 1 });
-    const input = writeCsv(t.dir, 'c.csv', [['name'], ['Only A Name']]);
-    const run = await runCli(t.live(input), CREDS);
+    // A phone is no protection either: LiveDesk has no unique index on it.
+    const input = writeCsv(t.dir, 'c.csv', [['name', 'phone'], ['Only A Name', ''], ['Phone Only', '+14155550188']]);
+    const run = await runCli([...t.live(input), '--concurrency', '1'], CREDS);
     expect(run.code).toBe(1);
     const f = readCsv(join(t.dir, 'c.failures.csv')).rows;
-    expect(f).toMatchObject([{ name: 'Only A Name', _error: 'unconfirmed' }]);
+    expect(f).toMatchObject([
+      { name: 'Only A Name', _error: 'unconfirmed' },
+      { name: 'Phone Only', _error: 'unconfirmed' },
+    ]);
     expect(f[0]!._message).toMatch(/check LiveDesk/);
-    expect(t.server.contacts()).toHaveLength(1);
-    expect(t.server.stats().creates).toBe(1);
+    expect(t.server.contacts()).toHaveLength(2);
+    expect(t.server.stats().creates).toBe(2);
   });
 
   it('honours 429 and Retry-After and ends with every row created', async () => {

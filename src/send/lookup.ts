@@ -36,6 +36,7 @@ export async function findExisting(
   for (const [query, matches] of probes) {
     for (let page = 1; page <= MAX_PAGES; page++) {
       await ctx.pacer.take(ctx.stop);
+      if (ctx.stop.aborted) throw new LookupError({ kind: 'retry', code: 'network', ambiguous: false, message: 'the run is stopping' });
       ctx.stats.requests++;
       let answer;
       try {

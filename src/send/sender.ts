@@ -58,7 +58,7 @@ export function uniqueKeys(c: ContactFields): string[] {
 }
 
 const UNCONFIRMED =
-  'the request may have created the contact, and with no email, phone or identifier a resend could create it twice: check LiveDesk before importing this row again';
+  'the request may have created the contact, and with no email or identifier a resend could create it twice: check LiveDesk before importing this row again';
 
 /**
  * @param maybeSent the row was sent by an earlier run that stopped before its answer (--resume):
@@ -66,10 +66,13 @@ const UNCONFIRMED =
  */
 export async function sendRow(row: ValidRow, ctx: SenderContext, maybeSent = false): Promise<SendResult> {
   const keys = uniqueKeys(row.contact);
-  if (maybeSent && keys.length === 0) return failedRow(row, 'unconfirmed', `sent by the run that was stopped, with no answer: ${UNCONFIRMED}`);
+  // Only email and identifier have unique indexes: a resend racing a create that is still in
+  // progress is refused only for them, so a phone-only row is as unprotected as a name-only one.
+  const resendSafe = Boolean(row.contact.email || row.contact.identifier);
+  if (maybeSent && !resendSafe) return failedRow(row, 'unconfirmed', `sent by the run that was stopped, with no answer: ${UNCONFIRMED}`);
   const release = await ctx.keyLock.acquire(keys);
   try {
-    return await attemptWithRetries(row, keys.length > 0, maybeSent, ctx);
+    return await attemptWithRetries(row, resendSafe, maybeSent, ctx);
   } finally {
     release();
   }
@@ -116,8 +119,10 @@ async function attemptWithRetries(row: ValidRow, hasKey: boolean, maybeSent: boo
       if (e.c.kind === 'fatal') throw new AbortError(new Settled({ kind: 'fatal', row: row.row, message: e.c.message }));
       return failedRow(row, 'rejected', `${message}; ${e.message}`);
     }
-    if (ambiguous) {
-      // Our own earlier request (no answer, or a stopped run) most likely created it.
+    if (ambiguous && ctx.onExisting !== 'update') {
+      // Our own earlier request (no answer, or a stopped run) most likely created it. With
+      // --on-existing update the update is sent anyway: it is harmless if we created the contact,
+      // and it may be what a stopped run had not finished.
       return found !== undefined ? landed('existing', row, found) : failedRow(row, 'rejected', `${message}; the contact could not be found by search to record its ID`);
     }
     if (ctx.onExisting === 'fail') {

@@ -261,7 +261,9 @@ async function repairOutputs(path: string, header: JournalHeader, expectedBytes:
     } catch {
       break;
     }
-    if (typeof raw.r !== 'number' || !raw.f || typeof raw.l !== 'string') continue;
+    if (typeof raw.s === 'number') continue;
+    // The scan stopped trusting the journal at the first odd entry; so does the repair.
+    if (typeof raw.r !== 'number' || !raw.f || typeof raw.l !== 'string') break;
     const f = raw.f;
     const len = Buffer.byteLength(raw.l);
     if (!cut[f] && offset[f] + len <= have[f]) {
