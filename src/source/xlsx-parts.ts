@@ -11,8 +11,9 @@
 //     the workbook, the styles or a sheet. Reading by directory has no such ordering at all.
 // Only the chosen sheet is decompressed, as a stream; other sheets are never read.
 //
-// unzipper and saxes are the zip and XML libraries exceljs itself is built on; they are loaded
-// from exceljs's own dependencies so the versions are the ones exceljs ships with.
+// unzipper and saxes are the zip and XML libraries exceljs itself is built on (exceljs only writes
+// the test fixtures); they are this package's own dependencies, loaded with require as they
+// ship CommonJS without types.
 import { createReadStream, type ReadStream } from 'node:fs';
 import { createRequire } from 'node:module';
 import { posix } from 'node:path';
@@ -20,7 +21,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 import { builtinFormat, classifyFormat, decodeXString, type NumberFormat } from './xlsx-format.js';
 
-const fromExceljs = createRequire(createRequire(import.meta.url).resolve('exceljs'));
+const load = createRequire(import.meta.url);
 
 interface SaxesTag {
   name: string;
@@ -34,7 +35,7 @@ interface SaxesParserLike {
   write(chunk: string): unknown;
   close(): unknown;
 }
-const { SaxesParser } = fromExceljs('saxes') as { SaxesParser: new (opts: { position: boolean }) => SaxesParserLike };
+const { SaxesParser } = load('saxes') as { SaxesParser: new (opts: { position: boolean }) => SaxesParserLike };
 
 interface ZipSource {
   size(): Promise<number>;
@@ -47,7 +48,7 @@ export interface ZipEntry {
   uncompressedSize: number;
   stream(): Readable;
 }
-const unzipper = fromExceljs('unzipper') as { Open: { custom(source: ZipSource): PromiseLike<{ files: ZipEntry[] }> } };
+const unzipper = load('unzipper') as { Open: { custom(source: ZipSource): PromiseLike<{ files: ZipEntry[] }> } };
 
 export interface Zip {
   /** The entries by lower-cased path (OPC part names are case-insensitive). */
