@@ -20,6 +20,8 @@ Exit codes: 0 every row imported (dry run: every row valid), 1 finished with fai
 LiveDesk unreachable: finish with --resume),
 130/143 stopped by Ctrl-C / SIGTERM (outputs complete up to that point).`;
 
+class ArgvRejected extends Error {}
+
 export interface CliIO {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
@@ -104,10 +106,17 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
     .fail((msg, err) => {
       if (err && !(err instanceof UsageError)) throw err;
       say(`livedesk-import: ${msg ?? err?.message}\nRun livedesk-import --help for the options.`);
-      exitCode = EXIT.usage;
+      // Throwing is what stops yargs from running the command anyway: an unknown flag must never
+      // lead to an import that ignores it.
+      throw new ArgvRejected();
     });
 
-  await parser.parseAsync();
+  try {
+    await parser.parseAsync();
+  } catch (e) {
+    if (e instanceof ArgvRejected) return EXIT.usage;
+    throw e;
+  }
   return exitCode;
 }
 

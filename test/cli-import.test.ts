@@ -214,7 +214,7 @@ describe('import against the stand-in', () => {
 
 describe('usage errors stop before anything is sent (exit 2)', () => {
   const cases: Array<[string, string[], NodeJS.ProcessEnv, RegExp]> = [
-    ['an unknown flag', ['--bogus'], CREDS, /Unknown argument: bogus/],
+    ['an unknown flag', ['--inbox-id', '407', '--bogus'], CREDS, /Unknown argument: bogus/],
     ['no inbox', [], CREDS, /--inbox-id is required/],
     ['no credentials', ['--inbox-id', '407'], {}, /LIVEDESK_API_KEY and LIVEDESK_API_SECRET must be set/],
     ['a bad number', ['--inbox-id', '407', '--concurrency', 'lots'], CREDS, /--concurrency/],
