@@ -99,6 +99,8 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
     )
     .command(standinCommand)
     .strict()
+    // `--no-id-rate` is a stand-in flag, not the negation of `--id-rate`.
+    .parserConfiguration({ 'boolean-negation': false })
     .help()
     .alias('h', 'help')
     .version()
@@ -143,7 +145,7 @@ async function mappingCommand(file: string, delimiter: string | undefined, sheet
 /** The same command line with --resume instead of --force, quoted for a POSIX shell. */
 export function resumeCommandFor(argv: readonly string[]): string {
   const quote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
-  const args = argv.filter((a) => a !== '--force' && a !== '--resume' && a !== '--no-resume');
+  const args = argv.filter((a) => a !== '--force' && a !== '--resume');
   return ['livedesk-import', ...args.map(quote), '--resume'].join(' ');
 }
 
