@@ -26,7 +26,7 @@ import { Outputs } from './sinks/outputs.js';
 import { resultsHeaderLine, type CellFilter } from './sinks/results.js';
 import { emptySummary, formatSummary, writeSummaryJson, type Summary } from './sinks/summary.js';
 import type { ErrorCode, ValidRow } from './types.js';
-import { neutralizeCell } from './security/formula.js';
+import { neutralizeCell, restoreCell } from './security/formula.js';
 import { ReportCollector, writeReport } from './sinks/report.js';
 import { problemColumn, reportMapping } from './sinks/report-wiring.js';
 import type { FailureRecord } from './sinks/failures.js';
@@ -321,6 +321,10 @@ export async function runImport(opts: Options, io: ImportIO): Promise<ImportOutc
 
   const mapOptions: MapOptions = opts.defaultCountry ? { defaultCountry: opts.defaultCountry } : {};
   const duplicates = new InFileDuplicates();
+  // A failures file fed back in had its formula-like cells prefixed with ' when it was written:
+  // take the prefix off again, or "-foo@example.com" would be sent as "'-foo@example.com".
+  const fedBack = !opts.rawOutput && source.header.includes('_row') && source.header.includes('_error');
+  const cellsOf = (values: string[]): string[] => (fedBack ? values.map(restoreCell) : values);
   try {
     for await (const rec of source.records) {
       if (stopper.signal.aborted) break;
@@ -328,7 +332,7 @@ export async function runImport(opts: Options, io: ImportIO): Promise<ImportOutc
         // Replay the row into the duplicate check, so a later row that repeats it is caught as
         // it would have been in one uninterrupted run.
         if (rec.kind === 'record') {
-          const v = mapRow(rec.values, mapping, mapOptions);
+          const v = mapRow(cellsOf(rec.values), mapping, mapOptions);
           if (v.ok) duplicates.check(rec.row, v.contact);
         }
         continue;
@@ -343,7 +347,7 @@ export async function runImport(opts: Options, io: ImportIO): Promise<ImportOutc
         summary.skipped++;
         continue;
       }
-      const v = mapRow(rec.values, mapping, mapOptions);
+      const v = mapRow(cellsOf(rec.values), mapping, mapOptions);
       if (!v.ok) {
         summary.invalid++;
         fail({ row: rec.row, values: rec.values, code: v.code, message: v.message });

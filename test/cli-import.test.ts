@@ -99,6 +99,16 @@ describe('import against the stand-in', () => {
     expect(stillFailing.header.filter((h) => h.startsWith('_'))).toEqual(['_row', '_error', '_message']);
   });
 
+  it("takes off the formula guard (') when a failures file is fed back in", async () => {
+    const input = join(t.dir, 'back.csv');
+    writeFileSync(input, "name,email,_row,_error,_message\nMinus,'-minus@example.com,4,rejected,x\n");
+    const run = await runCli(t.live(input), CREDS);
+    expect(run.code, run.stderr).toBe(0);
+    expect(t.server.contacts().map((c) => c.email)).toEqual(['-minus@example.com']);
+    // And it is guarded again on the way out.
+    expect(readCsv(join(t.dir, 'back.results.csv')).rows[0]!.email).toBe("'-minus@example.com");
+  });
+
   it('a dry run sends nothing, needs no credentials, and writes the same failures as a live run', async () => {
     const input = writeCsv(t.dir, 'c.csv', [
       HEADER,
