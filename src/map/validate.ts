@@ -1,7 +1,7 @@
 // One row → a normalized, validated LiveDesk contact. Pure and per-row hot: regexes are compiled
 // once, and a valid row allocates little beyond its result object.
 
-import type { ContactField, ContactFields, ErrorCode } from '../types.js';
+import { CONTACT_FIELDS, type ContactField, type ContactFields, type ErrorCode } from '../types.js';
 import type { AttributeColumn, ResolvedMapping } from './mapping.js';
 import { cleanName, cleanText, isBlank, normalizeEmail, normalizePhone } from './normalize.js';
 import { checkPhone, type CountryCode } from './phone.js';
@@ -256,25 +256,20 @@ export function validateContact(raw: ContactFields, opts: MapOptions = {}): Vali
  */
 export function normalizeContact(raw: ContactFields): ContactFields {
   const out: ContactFields = {};
-  if (raw.name !== undefined) {
-    const v = cleanName(raw.name);
-    if (v !== '') out.name = v;
-  }
-  if (raw.email !== undefined) {
-    const v = normalizeEmail(raw.email);
-    if (v !== '') out.email = v;
-  }
-  if (raw.phone_number !== undefined) {
-    const v = normalizePhone(raw.phone_number);
-    if (v !== '') out.phone_number = v;
-  }
-  if (raw.avatar_url !== undefined) {
-    const v = cleanText(raw.avatar_url);
-    if (v !== '') out.avatar_url = v;
-  }
-  if (raw.identifier !== undefined) {
-    const v = cleanText(raw.identifier);
-    if (v !== '') out.identifier = v;
+  for (const field of CONTACT_FIELDS) {
+    const value = raw[field];
+    if (value === undefined) continue;
+    const v = CLEANERS[field](value);
+    if (v !== '') out[field] = v;
   }
   return out;
 }
+
+/** How each field is cleaned before validation. */
+const CLEANERS: Record<ContactField, (v: string) => string> = {
+  name: cleanName,
+  email: normalizeEmail,
+  phone_number: normalizePhone,
+  avatar_url: cleanText,
+  identifier: cleanText,
+};

@@ -497,6 +497,11 @@ footer{margin-top:40px;color:var(--muted);font-size:.85rem}
 `;
 
 /** The whole page: inline CSS and SVG, no scripts, nothing fetched (the CSP says so to the browser too). */
+/** One titled section of the page; `html` is already escaped by its renderer. */
+function section(id: string, title: string, html: string): string {
+  return `<section aria-labelledby="h-${id}">\n<h2 id="h-${id}">${title}</h2>\n${html}\n</section>`;
+}
+
 export function renderReport(d: ReportData): string {
   const s = d.summary;
   const kind = s.dryRun ? 'Dry-run report' : 'Import report';
@@ -520,26 +525,11 @@ export function renderReport(d: ReportData): string {
 <p class="sub">Generated <time datetime="${esc(d.generatedAt)}">${esc(formatDate(d.generatedAt))}</time> by livedesk-import</p>
 ${banners.join('\n')}
 </header>
-<section aria-labelledby="h-counts">
-<h2 id="h-counts">Counts</h2>
-${renderTiles(s)}
-</section>
-<section aria-labelledby="h-chart">
-<h2 id="h-chart">Failed rows by reason</h2>
-${renderChart(d.byReason)}
-</section>
-<section aria-labelledby="h-source">
-<h2 id="h-source">Source</h2>
-${renderSource(d)}
-</section>
-<section aria-labelledby="h-mapping">
-<h2 id="h-mapping">Mapping</h2>
-${renderMapping(d)}
-</section>
-<section aria-labelledby="h-problems">
-<h2 id="h-problems">Problem rows</h2>
-${renderProblems(d)}
-</section>
+${section('counts', 'Counts', renderTiles(s))}
+${section('chart', 'Failed rows by reason', renderChart(d.byReason))}
+${section('source', 'Source', renderSource(d))}
+${section('mapping', 'Mapping', renderMapping(d))}
+${section('problems', 'Problem rows', renderProblems(d))}
 <footer>This page is self-contained: it loads nothing from the network. It holds personal data from the input file; share it accordingly.</footer>
 </main>
 </body>
