@@ -30,6 +30,7 @@ const JobSchema = z.strictObject({
   checkExisting: z.boolean().optional(),
   onExisting: z.enum(['skip', 'update', 'fail']).optional(),
   maxConsecutiveFailures: int.optional(),
+  threads: int.optional(),
   delimiter: z.string().min(1).optional(),
   encoding: z.string().min(1).optional(),
   sheet: z.string().min(1).optional(),

@@ -4,7 +4,9 @@
 // notSent (the run stopped first); the summary's counts add up to the rows read.
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import PQueue from 'p-queue';
 import type { Logger } from './log.js';
@@ -12,7 +14,7 @@ import { UsageError, type Options } from './options.js';
 import { startProgress } from './progress.js';
 import { SourceError } from './source/csv-source.js';
 import { describeSource, openSource, type Source as CsvSource } from './source/open.js';
-import { describeMapping, describeOrigin, detectMapping, hasAnyField, InFileDuplicates, loadMappingFile, mappingToSpec, MappingError, mapRow, type MapOptions, type ResolvedMapping } from './map/index.js';
+import { describeMapping, describeOrigin, detectMapping, hasAnyField, InFileDuplicates, loadMappingFile, mappingToSpec, MappingError, type MapOptions, type ResolvedMapping } from './map/index.js';
 import { checkRow } from './send/check.js';
 import { createClient, type LiveDeskClient } from './send/client.js';
 import { KeyLock } from './send/key-lock.js';
@@ -26,7 +28,8 @@ import { Outputs } from './sinks/outputs.js';
 import { resultsHeaderLine, type CellFilter } from './sinks/results.js';
 import { emptySummary, formatSummary, writeSummaryJson, type Summary } from './sinks/summary.js';
 import type { ErrorCode, ValidRow } from './types.js';
-import { neutralizeCell, restoreCell } from './security/formula.js';
+import { neutralizeCell } from './security/formula.js';
+import { mapRecords } from './map/parallel.js';
 import { ReportCollector, writeReport } from './sinks/report.js';
 import { problemColumn, reportMapping } from './sinks/report-wiring.js';
 import type { FailureRecord } from './sinks/failures.js';
@@ -54,6 +57,47 @@ export interface ImportOutcome {
 
 /** Failures that say LiveDesk (or the way to it) is in trouble, not the row. */
 const OUTAGE_CODES = new Set<ErrorCode>(['server_error', 'network', 'timeout', 'rate_limited']);
+
+/**
+ * The map stage's worker entry, beside this module in dist/ (also in the bundle). Running from
+ * the TypeScript sources (the unit tests) there is none, and rows are mapped on the main thread.
+ */
+const WORKER_URL = new URL('./map/worker.js', import.meta.url);
+/** Files smaller than this are mapped on the main thread: starting a worker would cost more than it saves. */
+const THREADS_FROM_BYTES = 4 * 1024 * 1024;
+
+/** Worker threads for the map stage: --threads, or one per spare core (at most 2) for a large file. */
+function mapThreads(opts: Options): number {
+  if (!existsSync(fileURLToPath(WORKER_URL))) return 0;
+  if (opts.threads !== undefined) return opts.threads;
+  const spare = availableParallelism() - 1;
+  if (spare < 1 || statSync(opts.file).size < THREADS_FROM_BYTES) return 0;
+  return Math.min(2, spare);
+}
+
+/** Rows looked at before the duplicate table is sized for the whole file. */
+const SIZING_ROWS = 4096;
+
+/**
+ * Sizes the in-file duplicate table once, early, for the file's projected number of keys (keys
+ * per row so far × rows the file holds at the bytes per row so far): growing it late would hold
+ * the old and the new table at once, at the run's peak memory. A projection that falls short
+ * only means the table grows as it would have anyway.
+ */
+class TableSizing {
+  rows = 0;
+  private chars = 0;
+  constructor(private readonly fileBytes: number) {}
+
+  add(values: readonly string[], table: InFileDuplicates): void {
+    // Cells + a delimiter each + a line break; close enough to the bytes for a projection.
+    for (const v of values) this.chars += v.length + 1;
+    this.chars++;
+    if (++this.rows < SIZING_ROWS) return;
+    const rows = this.fileBytes / (this.chars / this.rows);
+    table.reserve(Math.ceil((table.size / this.rows) * rows * 1.1));
+  }
+}
 
 function isBlank(values: readonly string[]): boolean {
   for (const v of values) if (v.trim() !== '') return false;
@@ -321,60 +365,68 @@ export async function runImport(opts: Options, io: ImportIO): Promise<ImportOutc
 
   const mapOptions: MapOptions = opts.defaultCountry ? { defaultCountry: opts.defaultCountry } : {};
   const duplicates = new InFileDuplicates();
-  // A failures file fed back in had its formula-like cells prefixed with ' when it was written:
-  // take the prefix off again, or "-foo@example.com" would be sent as "'-foo@example.com".
-  const fedBack = !opts.rawOutput && source.header.includes('_row') && source.header.includes('_error');
-  const cellsOf = (values: string[]): string[] => (fedBack ? values.map(restoreCell) : values);
+  const sizing = new TableSizing(statSync(opts.file).size);
+  const mapped = mapRecords(source.records, (rec) => rec.kind === 'record' && !isBlank(rec.values), {
+    mapping,
+    options: mapOptions,
+    // A failures file fed back in had its formula-like cells prefixed with ' when it was written:
+    // take the prefix off again, or "-foo@example.com" would be sent as "'-foo@example.com".
+    restoreFormulas: !opts.rawOutput && source.header.includes('_row') && source.header.includes('_error'),
+    threads: mapThreads(opts),
+    workerUrl: WORKER_URL,
+    onWorkerError: (e) => io.log.warn(`a worker thread stopped (${e.message}); mapping the rest of the rows on the main thread`),
+  });
   try {
-    for await (const rec of source.records) {
-      if (stopper.signal.aborted) break;
-      if (resumed?.done.has(rec.row)) {
-        // Replay the row into the duplicate check, so a later row that repeats it is caught as
-        // it would have been in one uninterrupted run.
-        if (rec.kind === 'record') {
-          const v = mapRow(cellsOf(rec.values), mapping, mapOptions);
-          if (v.ok) duplicates.check(rec.row, v.contact);
+    rows: for await (const { recs, results } of mapped) {
+      for (let i = 0; i < recs.length; i++) {
+        const rec = recs[i]!;
+        const v = results[i];
+        if (stopper.signal.aborted) break rows;
+        if (resumed?.done.has(rec.row)) {
+          // Replay the row into the duplicate check, so a later row that repeats it is caught as
+          // it would have been in one uninterrupted run.
+          if (v?.ok) duplicates.check(rec.row, v.contact);
+          continue;
         }
-        continue;
+        summary.rows++;
+        if (rec.kind === 'malformed') {
+          summary.invalid++;
+          fail({ row: rec.row, values: rec.values, code: 'malformed_row', message: rec.message });
+          continue;
+        }
+        if (v === undefined) {
+          summary.skipped++;
+          continue;
+        }
+        if (!v.ok) {
+          summary.invalid++;
+          fail({ row: rec.row, values: rec.values, code: v.code, message: v.message });
+          continue;
+        }
+        const dup = duplicates.check(rec.row, v.contact);
+        if (sizing.rows < SIZING_ROWS) sizing.add(rec.values, duplicates);
+        if (dup) {
+          summary.invalid++;
+          fail({ row: rec.row, values: rec.values, code: 'duplicate_in_file', message: dup.message, field: dup.key, value: dup.value });
+          continue;
+        }
+        report?.sample(rec.row, v.contact);
+        summary.valid++;
+        if (!ctx) continue;
+        // Backpressure: read the next row only when the queue has room, so memory holds the
+        // queue's rows plus the map stage's few batches however large the file.
+        await queue.onSizeLessThan(opts.concurrency);
+        if (stopper.signal.aborted) {
+          summary.notSent++;
+          break rows;
+        }
+        queue.add(task({ row: rec.row, line: rec.line, values: rec.values, contact: v.contact })).catch((e: unknown) => {
+          // An output or journal write failed for this row: it has no recorded outcome, so --resume
+          // will redo it (its sent mark, if written, makes that safe).
+          summary.notSent++;
+          stop(`cannot write an output file: ${(e as Error).message}`);
+        });
       }
-      summary.rows++;
-      if (rec.kind === 'malformed') {
-        summary.invalid++;
-        fail({ row: rec.row, values: rec.values, code: 'malformed_row', message: rec.message });
-        continue;
-      }
-      if (isBlank(rec.values)) {
-        summary.skipped++;
-        continue;
-      }
-      const v = mapRow(cellsOf(rec.values), mapping, mapOptions);
-      if (!v.ok) {
-        summary.invalid++;
-        fail({ row: rec.row, values: rec.values, code: v.code, message: v.message });
-        continue;
-      }
-      const dup = duplicates.check(rec.row, v.contact);
-      if (dup) {
-        summary.invalid++;
-        fail({ row: rec.row, values: rec.values, code: 'duplicate_in_file', message: dup.message, field: dup.key, value: dup.value });
-        continue;
-      }
-      report?.sample(rec.row, v.contact);
-      summary.valid++;
-      if (!ctx) continue;
-      // Backpressure: read the next row only when the queue has room, so memory holds about
-      // 2 × concurrency rows however large the file.
-      await queue.onSizeLessThan(opts.concurrency);
-      if (stopper.signal.aborted) {
-        summary.notSent++;
-        break;
-      }
-      queue.add(task({ row: rec.row, line: rec.line, values: rec.values, contact: v.contact })).catch((e: unknown) => {
-        // An output or journal write failed for this row: it has no recorded outcome, so --resume
-        // will redo it (its sent mark, if written, makes that safe).
-        summary.notSent++;
-        stop(`cannot write an output file: ${(e as Error).message}`);
-      });
     }
   } catch (e) {
     // The file turned out unreadable part-way (an over-long record, an encoding error), or an

@@ -64,6 +64,8 @@ export interface Options {
   checkExisting: boolean;
   /** @default 25 — stop (exit 3) after this many rows in a row fail with network or 5xx errors; 0 = never. */
   maxConsecutiveFailures: number;
+  /** Worker threads that map and validate rows (0 = on the main thread); undefined = automatic. */
+  threads?: number;
 }
 
 export const ON_EXISTING = ['skip', 'update', 'fail'] as const;
@@ -109,6 +111,7 @@ export interface RawArgs {
   onExisting?: unknown;
   checkExisting?: unknown;
   maxConsecutiveFailures?: unknown;
+  threads?: unknown;
 }
 
 function numberFlag(name: string, value: unknown, dflt: number, min: number, max: number, integer: boolean): number {
@@ -289,5 +292,6 @@ export function normalizeOptions(raw: RawArgs, env: NodeJS.ProcessEnv): Options 
     onExisting,
     checkExisting,
     maxConsecutiveFailures: numberFlag('max-consecutive-failures', raw.maxConsecutiveFailures, 25, 0, 1_000_000, true),
+    ...(raw.threads === undefined ? {} : { threads: numberFlag('threads', raw.threads, 0, 0, 16, true) }),
   };
 }

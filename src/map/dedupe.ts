@@ -34,7 +34,8 @@ const KEY_LABEL: Record<DuplicateKey, string> = {
 /** Keys are hashed as `"e:" + email`, `"p:" + phone`, `"i:" + identifier`, so the kinds never collide. */
 const PREFIX: Record<DuplicateKey, number> = { email: 0x65, phone_number: 0x70, identifier: 0x69 };
 const COLON = 0x3a;
-const MAX_LOAD = 0.7;
+// Linear probing stays short up to here (about 8 slots looked at for a new key, 2.5 for a repeat).
+const MAX_LOAD = 0.75;
 
 /** FNV-1a over UTF-16 code units of prefix + ":" + s, with a final avalanche so every bit mixes. */
 function fnv1a(prefix: number, s: string): number {
@@ -73,10 +74,11 @@ function fmix32(h: number): number {
 }
 
 export class InFileDuplicates {
-  private hi: Uint32Array;
-  private lo: Uint32Array;
-  /** The first row with the key, plus one; 0 marks an empty slot. */
-  private rows: Uint32Array;
+  /**
+   * Slot i is [hi, lo, row + 1] at 3i, 3i + 1, 3i + 2: one cache line holds a slot's three words,
+   * so a probe touches one line, not three arrays. Row + 1 = 0 marks an empty slot.
+   */
+  private slots: Uint32Array;
   private mask: number;
   private count = 0;
   // Per-row scratch, reused so that check() allocates only for a duplicate it reports.
@@ -85,14 +87,17 @@ export class InFileDuplicates {
   private readonly his = new Uint32Array(3);
   private readonly los = new Uint32Array(3);
 
-  /** @param initialCapacity slots to start with, rounded up to a power of two (grows ×2 past 70 % full) */
+  /** @param initialCapacity slots to start with, rounded up to a power of two (grows ×2 past 75 % full) */
   constructor(initialCapacity = 4096) {
-    let capacity = 8;
-    while (capacity < initialCapacity) capacity *= 2;
-    this.hi = new Uint32Array(capacity);
-    this.lo = new Uint32Array(capacity);
-    this.rows = new Uint32Array(capacity);
+    const capacity = InFileDuplicates.capacityFor(initialCapacity);
+    this.slots = new Uint32Array(capacity * 3);
     this.mask = capacity - 1;
+  }
+
+  private static capacityFor(slots: number): number {
+    let capacity = 8;
+    while (capacity < slots) capacity *= 2;
+    return capacity;
   }
 
   /** Keys recorded so far. */
@@ -107,7 +112,15 @@ export class InFileDuplicates {
 
   /** Bytes held by the table. */
   get bytes(): number {
-    return this.hi.byteLength + this.lo.byteLength + this.rows.byteLength;
+    return this.slots.byteLength;
+  }
+
+  /**
+   * Makes room for `keys` keys in all, now, while the table is small: growing late means the old
+   * and the new table are both in memory for a moment, half again the table's size at the peak.
+   */
+  reserve(keys: number): void {
+    if (keys > (this.mask + 1) * MAX_LOAD) this.rehash(InFileDuplicates.capacityFor(Math.ceil(keys / MAX_LOAD)));
   }
 
   /**
@@ -148,7 +161,7 @@ export class InFileDuplicates {
       }
     }
 
-    if ((this.count + kinds.length) > (this.mask + 1) * MAX_LOAD) this.grow();
+    if (this.count + kinds.length > (this.mask + 1) * MAX_LOAD) this.rehash((this.mask + 1) * 2);
     for (let k = 0; k < kinds.length; k++) this.insert(this.his[k]!, this.los[k]!, row);
     return undefined;
   }
@@ -156,40 +169,41 @@ export class InFileDuplicates {
   /** The row stored for a fingerprint, or 0. */
   private find(hi: number, lo: number): number {
     const mask = this.mask;
+    const slots = this.slots;
     for (let i = lo & mask; ; i = (i + 1) & mask) {
-      const stored = this.rows[i]!;
+      const at = i * 3;
+      const stored = slots[at + 2]!;
       if (stored === 0) return 0;
-      if (this.lo[i] === lo && this.hi[i] === hi) return stored - 1;
+      if (slots[at + 1] === lo && slots[at] === hi) return stored - 1;
     }
   }
 
   private insert(hi: number, lo: number, row: number): void {
     const mask = this.mask;
+    const slots = this.slots;
     for (let i = lo & mask; ; i = (i + 1) & mask) {
-      if (this.rows[i] === 0) {
-        this.hi[i] = hi;
-        this.lo[i] = lo;
-        this.rows[i] = row + 1;
+      const at = i * 3;
+      if (slots[at + 2] === 0) {
+        slots[at] = hi;
+        slots[at + 1] = lo;
+        slots[at + 2] = row + 1;
         this.count++;
         return;
       }
       // Two keys of one row with the same fingerprint: keep the one slot.
-      if (this.lo[i] === lo && this.hi[i] === hi) return;
+      if (slots[at + 1] === lo && slots[at] === hi) return;
     }
   }
 
-  private grow(): void {
-    const { hi, lo, rows } = this;
-    let capacity = (this.mask + 1) * 2;
-    while ((this.count + 3) > capacity * MAX_LOAD) capacity *= 2;
-    this.hi = new Uint32Array(capacity);
-    this.lo = new Uint32Array(capacity);
-    this.rows = new Uint32Array(capacity);
+  private rehash(capacity: number): void {
+    const old = this.slots;
+    while (this.count + 3 > capacity * MAX_LOAD) capacity *= 2;
+    this.slots = new Uint32Array(capacity * 3);
     this.mask = capacity - 1;
     this.count = 0;
-    for (let i = 0; i < rows.length; i++) {
-      const stored = rows[i]!;
-      if (stored !== 0) this.insert(hi[i]!, lo[i]!, stored - 1);
+    for (let at = 0; at < old.length; at += 3) {
+      const stored = old[at + 2]!;
+      if (stored !== 0) this.insert(old[at]!, old[at + 1]!, stored - 1);
     }
   }
 }
