@@ -95,7 +95,7 @@ class TableSizing {
     this.chars++;
     if (++this.rows < SIZING_ROWS) return;
     const rows = this.fileBytes / (this.chars / this.rows);
-    table.reserve(Math.ceil((table.size / this.rows) * rows * 1.1));
+    table.reserve(Math.ceil((table.size / this.rows) * rows * 1.05));
   }
 }
 

@@ -79,7 +79,7 @@ export class InFileDuplicates {
    * so a probe touches one line, not three arrays. Row + 1 = 0 marks an empty slot.
    */
   private slots: Uint32Array;
-  private mask: number;
+  private cap: number;
   private count = 0;
   // Per-row scratch, reused so that check() allocates only for a duplicate it reports.
   private readonly kinds: DuplicateKey[] = [];
@@ -87,17 +87,19 @@ export class InFileDuplicates {
   private readonly his = new Uint32Array(3);
   private readonly los = new Uint32Array(3);
 
-  /** @param initialCapacity slots to start with, rounded up to a power of two (grows ×2 past 75 % full) */
+  /** @param initialCapacity slots to start with (at least 8; grows ×2 past 75 % full) */
   constructor(initialCapacity = 4096) {
-    const capacity = InFileDuplicates.capacityFor(initialCapacity);
-    this.slots = new Uint32Array(capacity * 3);
-    this.mask = capacity - 1;
+    this.cap = Math.max(8, Math.ceil(initialCapacity));
+    this.slots = new Uint32Array(this.cap * 3);
   }
 
-  private static capacityFor(slots: number): number {
-    let capacity = 8;
-    while (capacity < slots) capacity *= 2;
-    return capacity;
+  /**
+   * A key's first slot: its hash scaled to the table ("fastrange"), so any size works, not only
+   * powers of two: reserve() can then size the table to the keys, not to the next power of two
+   * (which can be almost twice as much).
+   */
+  private home(lo: number): number {
+    return Math.floor((lo / 4294967296) * this.cap);
   }
 
   /** Keys recorded so far. */
@@ -105,9 +107,9 @@ export class InFileDuplicates {
     return this.count;
   }
 
-  /** Slots in the table (a power of two). */
+  /** Slots in the table. */
   get capacity(): number {
-    return this.mask + 1;
+    return this.cap;
   }
 
   /** Bytes held by the table. */
@@ -120,7 +122,7 @@ export class InFileDuplicates {
    * and the new table are both in memory for a moment, half again the table's size at the peak.
    */
   reserve(keys: number): void {
-    if (keys > (this.mask + 1) * MAX_LOAD) this.rehash(InFileDuplicates.capacityFor(Math.ceil(keys / MAX_LOAD)));
+    if (keys > this.cap * MAX_LOAD) this.rehash(Math.ceil(keys / MAX_LOAD));
   }
 
   /**
@@ -161,17 +163,16 @@ export class InFileDuplicates {
       }
     }
 
-    if (this.count + kinds.length > (this.mask + 1) * MAX_LOAD) this.rehash((this.mask + 1) * 2);
+    if (this.count + kinds.length > this.cap * MAX_LOAD) this.rehash(this.cap * 2);
     for (let k = 0; k < kinds.length; k++) this.insert(this.his[k]!, this.los[k]!, row);
     return undefined;
   }
 
   /** The row stored for a fingerprint, or 0. */
   private find(hi: number, lo: number): number {
-    const mask = this.mask;
     const slots = this.slots;
-    for (let i = lo & mask; ; i = (i + 1) & mask) {
-      const at = i * 3;
+    const end = slots.length;
+    for (let at = this.home(lo) * 3; ; at = at + 3 === end ? 0 : at + 3) {
       const stored = slots[at + 2]!;
       if (stored === 0) return 0;
       if (slots[at + 1] === lo && slots[at] === hi) return stored - 1;
@@ -179,10 +180,9 @@ export class InFileDuplicates {
   }
 
   private insert(hi: number, lo: number, row: number): void {
-    const mask = this.mask;
     const slots = this.slots;
-    for (let i = lo & mask; ; i = (i + 1) & mask) {
-      const at = i * 3;
+    const end = slots.length;
+    for (let at = this.home(lo) * 3; ; at = at + 3 === end ? 0 : at + 3) {
       if (slots[at + 2] === 0) {
         slots[at] = hi;
         slots[at + 1] = lo;
@@ -199,7 +199,7 @@ export class InFileDuplicates {
     const old = this.slots;
     while (this.count + 3 > capacity * MAX_LOAD) capacity *= 2;
     this.slots = new Uint32Array(capacity * 3);
-    this.mask = capacity - 1;
+    this.cap = capacity;
     this.count = 0;
     for (let at = 0; at < old.length; at += 3) {
       const stored = old[at + 2]!;
