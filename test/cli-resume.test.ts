@@ -159,7 +159,8 @@ describe('contacts already in LiveDesk', () => {
     expect(run.code).toBe(1);
     const f = readCsv(join(t.dir, 'd.failures.csv')).rows;
     expect(f.map((r) => r._error)).toEqual(['already_exists', 'already_exists']);
-    expect(f[0]!._message).toContain(`LiveDesk contact ${ids.get('1')}`);
+    // The two rows are in flight together: their lines are in the order their answers came.
+    expect(f.find((r) => r._row === '1')!._message).toContain(`LiveDesk contact ${ids.get('1')}`);
   });
 
   it('--dry-run --check-existing looks rows up read-only and reports what would happen', async () => {

@@ -10,7 +10,7 @@
 //   nowhere else; classify.ts stops the run on any 3xx;
 // - a forged certificate: rejectUnauthorized is set here, so even NODE_TLS_REJECT_UNAUTHORIZED=0
 //   in the environment cannot turn verification off.
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import type { ContactFields, CreateContactBody } from '../types.js';
 
 /** What came back from one HTTP exchange, body already read (and capped). */
@@ -75,6 +75,237 @@ export class LiveDeskRequestError extends Error {
 
 const CONTACTS_PATH = '/api/v2/accounts/contacts';
 
+type Headers = HttpAnswer['headers'];
+
+/** What an exchange needs from its client: shared by every exchange, built once. */
+interface ExchangeEnv {
+  readonly maxBody: number;
+  readonly timeoutMs: number;
+  readonly deadlines: DeadlineQueue;
+  readonly sanitized: (err: unknown) => Error;
+}
+
+/**
+ * Every exchange in flight, oldest first. They all share one timeout, so the order they started
+ * in is the order their deadlines fall in, and one timer (armed for the oldest live deadline)
+ * serves them all: no timer, AbortController or listener per request. Settled exchanges are
+ * dropped from the front as they settle (answers come back roughly in order), so the line stays
+ * about as long as the number of requests in flight; behind one slow request, the settled ones
+ * are swept out once they outnumber the live ones four to one.
+ */
+class DeadlineQueue {
+  private head: Exchange | undefined;
+  private tail: Exchange | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  /** Exchanges in the line, and how many of them have not settled. */
+  private length = 0;
+  private live = 0;
+
+  constructor(private readonly ms: number) {}
+
+  add(x: Exchange): void {
+    x.deadline = performance.now() + this.ms;
+    if (this.tail) this.tail.nextInLine = x;
+    else this.head = x;
+    this.tail = x;
+    this.length++;
+    this.live++;
+    if (!this.timer) this.arm();
+  }
+
+  /** An exchange in the line settled: drop the settled ones at the front; no timer once none is left. */
+  settled(): void {
+    this.live--;
+    while (this.head?.done) this.shift();
+    if (!this.head && this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.length > 1024 && this.length > 4 * this.live) this.sweep();
+  }
+
+  private shift(): Exchange {
+    const x = this.head!;
+    this.head = x.nextInLine;
+    x.nextInLine = undefined;
+    this.length--;
+    if (!this.head) this.tail = undefined;
+    return x;
+  }
+
+  /** Unlinks every settled exchange (the head is live, so the timer stays as it is). */
+  private sweep(): void {
+    let last: Exchange | undefined;
+    let length = 0;
+    for (let x = this.head; x; ) {
+      const next = x.nextInLine;
+      if (x.done) {
+        x.nextInLine = undefined;
+      } else {
+        if (last) last.nextInLine = x;
+        else this.head = x;
+        last = x;
+        length++;
+      }
+      x = next;
+    }
+    if (last) last.nextInLine = undefined;
+    else this.head = undefined;
+    this.tail = last;
+    this.length = length;
+  }
+
+  private arm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.head) return;
+    // Node's timers may run a little early by performance.now(): fire() then re-arms for the rest.
+    this.timer = setTimeout(this.fire, Math.max(1, Math.ceil(this.head.deadline - performance.now())));
+  }
+
+  private readonly fire = (): void => {
+    this.timer = undefined;
+    const now = performance.now();
+    while (this.head && (this.head.done || this.head.deadline <= now)) {
+      const x = this.shift();
+      if (!x.done) x.expire();
+    }
+    this.arm();
+  };
+}
+
+/**
+ * One HTTP exchange as an undici dispatch handler: the answer's status, headers and (capped) body
+ * are collected straight from the connection, with no stream in between.
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  /** performance.now() by which the whole answer must have been read. */
+  deadline = 0;
+  /** The next exchange in the deadline line. */
+  nextInLine: Exchange | undefined;
+  done = false;
+  private controller: Dispatcher.DispatchController | undefined;
+  /** Why we ended the exchange ourselves (deadline, run stopped, body cap): given to undici if it starts it late. */
+  private endReason: unknown;
+  private status = 0;
+  private headers: Headers = {};
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private readonly onRunAbort: (() => void) | undefined;
+
+  constructor(
+    private readonly env: ExchangeEnv,
+    private readonly resolve: (a: HttpAnswer) => void,
+    private readonly reject: (e: Error) => void,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    if (signal) {
+      this.onRunAbort = (): void => {
+        if (this.done) return;
+        // The run was cancelled: that is not something the server said.
+        this.fail(env.sanitized(signal.reason));
+        this.end(signal.reason);
+      };
+      signal.addEventListener('abort', this.onRunAbort, { once: true });
+    }
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    if (this.done) {
+      // Ended while it waited for a connection: it is never written.
+      controller.abort(this.endReason as Error);
+      return;
+    }
+    this.controller = controller;
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Headers): void {
+    if (this.done || statusCode < 200) return;
+    this.status = statusCode;
+    this.headers = headers;
+    // A declared length over the cap: no point reading the first MiB of it.
+    const declared = Number(headers['content-length']);
+    if (Number.isFinite(declared) && declared > this.env.maxBody) {
+      this.finish('', true);
+      this.end(new Error('response body over the size limit'), controller);
+    }
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.done) return;
+    const max = this.env.maxBody;
+    if (this.size + chunk.length > max) {
+      this.chunks.push(chunk.subarray(0, max - this.size));
+      this.finish(this.text(), true);
+      // Aborting closes this connection rather than reading the rest of the body.
+      this.end(new Error('response body over the size limit'), controller);
+      return;
+    }
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+  }
+
+  onResponseEnd(): void {
+    if (this.done) return;
+    this.finish(this.text(), false);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    if (this.done) return;
+    if (this.status === 0) {
+      this.fail(this.env.sanitized(err));
+      return;
+    }
+    // The run was cancelled mid-body: that is not something the server said.
+    if (this.signal?.aborted) {
+      this.fail(this.env.sanitized(err));
+      return;
+    }
+    // The status line already told what the server decided (a 200 means the contact was stored);
+    // the cut body only loses the details, so answer with what arrived. undici's own bodyTimeout
+    // (a silent gap) is a timeout too, as is our deadline.
+    const timeout = (err as { code?: unknown } | null)?.code === 'UND_ERR_BODY_TIMEOUT';
+    this.finish(this.text(), true, timeout ? 'timeout' : 'connection');
+  }
+
+  /** The deadline passed: a timeout error before the headers, the cut answer after them. */
+  expire(): void {
+    const err = new RequestTimeoutError(this.env.timeoutMs);
+    if (this.status === 0) this.fail(err);
+    else this.finish(this.text(), true, 'timeout');
+    this.end(err);
+  }
+
+  private text(): string {
+    const c = this.chunks;
+    if (c.length === 0) return '';
+    return (c.length === 1 ? c[0]! : Buffer.concat(c)).toString('utf8');
+  }
+
+  /** Stop undici's side of the exchange (now, or as soon as it starts it). */
+  private end(reason: unknown, controller = this.controller): void {
+    this.endReason = reason;
+    controller?.abort(reason as Error);
+  }
+
+  private settle(): void {
+    this.done = true;
+    this.chunks = [];
+    if (this.onRunAbort) this.signal!.removeEventListener('abort', this.onRunAbort);
+    this.env.deadlines.settled();
+  }
+
+  private finish(body: string, truncated: boolean, incomplete?: HttpAnswer['incomplete']): void {
+    this.settle();
+    this.resolve({ status: this.status, headers: this.headers, body, truncated, ...(incomplete === undefined ? {} : { incomplete }) });
+  }
+
+  private fail(err: Error): void {
+    this.settle();
+    this.reject(err);
+  }
+}
+
 export function createClient(opts: ClientOptions): LiveDeskClient {
   const url = new URL(opts.baseUrl);
   const basePath = url.pathname.replace(/\/+$/, '');
@@ -88,8 +319,10 @@ export function createClient(opts: ClientOptions): LiveDeskClient {
   // Built once: the secret lives only in this closure and in the header sent on the wire.
   const token = Buffer.from(`${opts.apiKey}:${opts.apiSecret}`).toString('base64');
   const authorization = 'Basic ' + token;
-  const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const secrets = [token, opts.apiSecret, opts.apiKey].filter((s) => s.length >= 4);
+  // undici only reads these: one object each serves every request.
+  const headersWithBody = { authorization, accept: 'application/json', 'content-type': 'application/json' };
+  const headersNoBody = { authorization, accept: 'application/json' };
 
   const scrub = (text: string): string => secrets.reduce((t, s) => t.split(s).join('[redacted]'), text);
 
@@ -102,77 +335,19 @@ export function createClient(opts: ClientOptions): LiveDeskClient {
     return new LiveDeskRequestError(name, code, scrub(message));
   };
 
-  async function exchange(
-    method: 'GET' | 'POST' | 'PATCH',
-    path: string,
-    body: string | undefined,
-    signal: AbortSignal | undefined,
-  ): Promise<HttpAnswer> {
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(new RequestTimeoutError(opts.timeoutMs)), opts.timeoutMs);
-    const onRunAbort = (): void => deadline.abort(signal?.reason);
-    signal?.addEventListener('abort', onRunAbort, { once: true });
-    const timedOut = (): boolean => deadline.signal.aborted && deadline.signal.reason instanceof RequestTimeoutError;
-    try {
-      let res;
-      try {
-        res = await pool.request({
-          method,
-          path: basePath + path,
-          headers: {
-            authorization,
-            accept: 'application/json',
-            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          },
-          body,
-          signal: deadline.signal,
-        });
-      } catch (err) {
-        // undici reports an aborted request with the abort reason or its own AbortError; surface
-        // our deadline as a timeout so it is classified as one.
-        throw sanitized(timedOut() ? deadline.signal.reason : err);
-      }
-      const answer = (text: string, truncated: boolean, incomplete?: HttpAnswer['incomplete']): HttpAnswer => ({
-        status: res.statusCode,
-        headers: res.headers,
-        body: text,
-        truncated,
-        ...(incomplete === undefined ? {} : { incomplete }),
-      });
-      // A declared length over the cap: no point reading the first MiB of it.
-      const declared = Number(res.headers['content-length']);
-      if (Number.isFinite(declared) && declared > maxBody) {
-        res.body.destroy();
-        return answer('', true);
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      try {
-        for await (const chunk of res.body as AsyncIterable<Buffer>) {
-          if (size + chunk.length > maxBody) {
-            chunks.push(chunk.subarray(0, maxBody - size));
-            // Leaving the loop destroys the body, which closes this connection rather than
-            // reading the rest of it.
-            return answer(Buffer.concat(chunks).toString('utf8'), true);
-          }
-          chunks.push(chunk);
-          size += chunk.length;
-        }
-      } catch (err) {
-        // The run was cancelled: that is not something the server said.
-        if (signal?.aborted && !timedOut()) throw sanitized(err);
-        // The status line already told what the server decided (a 200 means the contact was
-        // stored); the cut body only loses the details, so answer with what arrived.
-        res.body.destroy();
-        // undici's own bodyTimeout (a silent gap) is a timeout too, whichever of the two fired first.
-        const timeout = timedOut() || (err as { code?: unknown } | null)?.code === 'UND_ERR_BODY_TIMEOUT';
-        return answer(Buffer.concat(chunks).toString('utf8'), true, timeout ? 'timeout' : 'connection');
-      }
-      return answer(Buffer.concat(chunks).toString('utf8'), false);
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onRunAbort);
-    }
+  const env: ExchangeEnv = { maxBody: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, timeoutMs: opts.timeoutMs, deadlines: new DeadlineQueue(opts.timeoutMs), sanitized };
+
+  /**
+   * One request, its answer read whole (up to maxBody) within timeoutMs of the call. The deadline
+   * covers the whole exchange: undici's headersTimeout / bodyTimeout only measure silent gaps, which
+   * a byte every 100 ms keeps resetting.
+   */
+  function exchange(method: 'GET' | 'POST' | 'PATCH', path: string, body: string | undefined, signal: AbortSignal | undefined): Promise<HttpAnswer> {
+    return new Promise<HttpAnswer>((resolve, reject) => {
+      const x = new Exchange(env, resolve, reject, signal);
+      env.deadlines.add(x);
+      pool.dispatch({ method, path: basePath + path, headers: body === undefined ? headersNoBody : headersWithBody, body }, x);
+    });
   }
 
   return {

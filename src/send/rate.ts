@@ -21,6 +21,8 @@ const DEFAULT_ADAPTIVE: AdaptiveOptions = { decrease: 0.7, recoverPerSecond: 0.0
 /** Share of the measured accepted rate to settle at after a 429. */
 const BELOW_MEASURED = 0.97;
 const WINDOW_MS = 1000;
+/** A slot free now: nothing to wait for. */
+const NOW: Promise<void> = Promise.resolve();
 
 export class RatePacer {
   private next = 0;
@@ -46,11 +48,11 @@ export class RatePacer {
   }
 
   /** Resolves when the caller may send; reserves the slot synchronously so callers queue fairly. */
-  async take(signal?: AbortSignal): Promise<void> {
+  take(signal?: AbortSignal): Promise<void> {
     const t = this.now();
     const slot = Math.max(t, this.next);
     this.next = slot + 1000 / this.rate;
-    if (slot > t) await sleep(slot - t, signal);
+    return slot > t ? sleep(slot - t, signal) : NOW;
   }
 
   /** Push every later slot back (the server asked us to wait). */

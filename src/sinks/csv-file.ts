@@ -1,15 +1,43 @@
-// An output CSV written one whole line per write(2): a reader tailing it never sees half a line,
-// a crash loses at most the line being written, and nothing waits in a buffer at exit.
+// An output CSV written in whole lines: each write(2) carries one or more whole lines, so a reader
+// tailing it never sees half a line. Lines may wait in memory until the end of the event loop's
+// turn (see Outputs, which decides when they are written and in what order with the journal);
+// close() writes whatever is still waiting.
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { stringify } from 'csv-stringify/sync';
 
-/** One CSV record as text, with its line break. */
+/** A cell csv-stringify (default options) would quote: a delimiter, quote or line break inside. */
+const NEEDS_QUOTES = /[",\r\n]/;
+
+/**
+ * One CSV record as text, with its line break: byte for byte what csv-stringify writes with its
+ * default options (`,` between cells, `"` around a cell holding `,` `"` CR or LF, `""` for a quote
+ * inside, LF at the end), without its per-call set-up. test/sinks-csv-line.test.ts checks the two agree.
+ */
 export function csvLine(cells: readonly string[]): string {
-  return stringify([cells as string[]]);
+  let line = '';
+  for (let i = 0; i < cells.length; i++) {
+    const c = cells[i] ?? '';
+    if (i > 0) line += ',';
+    line += NEEDS_QUOTES.test(c) ? '"' + c.replaceAll('"', '""') + '"' : c;
+  }
+  return line + '\n';
+}
+
+/**
+ * Writes all of `text`, looping on a short write (a nearly full disk can take part of a write and
+ * refuse the rest, which then throws).
+ */
+export function writeAllSync(fd: number, text: string): void {
+  let off = writeSync(fd, text);
+  const total = Buffer.byteLength(text);
+  if (off >= total) return;
+  const buf = Buffer.from(text, 'utf8');
+  while (off < total) off += writeSync(fd, buf, off, total - off);
 }
 
 export class CsvLineFile {
   private fd: number | undefined;
+  /** Whole lines waiting for flush(). */
+  private pending = '';
 
   private constructor(
     readonly path: string,
@@ -31,18 +59,48 @@ export class CsvLineFile {
     return new CsvLineFile(path, openSync(path, 'a', 0o600));
   }
 
+  /** Writes the line (and any waiting before it) now. */
   write(line: string): void {
+    this.add(line);
+    this.flush();
+  }
+
+  /** Queues a whole line for the next flush(). */
+  add(line: string): void {
     if (this.fd === undefined) throw new Error(`${this.path} is already closed`);
+    this.pending += line;
+  }
+
+  /** Characters waiting to be written. */
+  get waiting(): number {
+    return this.pending.length;
+  }
+
+  /** Writes the waiting lines, in one write(2) when the disk takes it whole. */
+  flush(): void {
+    if (this.pending === '' || this.fd === undefined) return;
+    const text = this.pending;
+    this.pending = '';
     try {
-      writeSync(this.fd, line);
+      writeAllSync(this.fd, text);
     } catch (e) {
       throw new Error(`cannot write ${this.path}: ${(e as Error).message}`);
     }
   }
 
+  /** Forgets the waiting lines (their journal entries could not be written). */
+  discard(): void {
+    this.pending = '';
+  }
+
+  /** Writes what is waiting and closes the file; the file is closed even when that write fails. */
   close(): void {
     if (this.fd === undefined) return;
-    closeSync(this.fd);
-    this.fd = undefined;
+    try {
+      this.flush();
+    } finally {
+      closeSync(this.fd);
+      this.fd = undefined;
+    }
   }
 }

@@ -2,15 +2,21 @@
 // be finished with --resume without sending a row twice or losing an output line.
 //
 // Order of writes for a finished row: journal entry first, then the line in the results or
-// failures file, each one write(2). So every output line is in the journal, in the same order;
-// on resume each output file is cut to the longest prefix the journal vouches for and the missing
-// tail is rewritten from the journal. Rows are marked "sent" before their first request, so a
-// resumed run knows which rows may have reached LiveDesk without an answer.
-// Writes reach the OS at once (safe against kill -9); fsync runs in batches (every
-// SYNC_EVERY_MS), so a power cut can lose the last fraction of a second, which resume redoes.
+// failures file. So every output line is in the journal, in the same order; on resume each
+// output file is cut to the longest prefix the journal vouches for and the missing tail is
+// rewritten from the journal. Rows are marked "sent" before their first request, so a resumed
+// run knows which rows may have reached LiveDesk without an answer.
+// A sent mark reaches the OS before markSent() returns (so before the request goes out), in the
+// same write(2) as the outcome entries waiting before it. Outcome entries wait at most until the
+// next sent mark or flush() (Outputs flushes once per event-loop turn, before the output files'
+// lines, and at close and exit); a kill -9 can lose the entries of the current turn, whose rows
+// then have a sent mark and no outcome: resume settles them as it does a row in flight. fsync
+// runs in batches (every SYNC_EVERY_MS), so a power cut can lose the last fraction of a second,
+// which resume redoes.
 import { closeSync, createReadStream, existsSync, fsync, fsyncSync, ftruncateSync, openSync, statSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { ErrorCode } from '../types.js';
+import { writeAllSync } from './csv-file.js';
 import { RowSet } from './row-set.js';
 
 export const JOURNAL_FORMAT = 'livedesk-import journal';
@@ -64,6 +70,10 @@ interface RawEntry {
 
 export class Journal {
   private fd: number | undefined;
+  /** Outcome entries (whole lines) waiting for the next write. */
+  private pending = '';
+  /** A write failed: the journal takes nothing more. */
+  private failed: Error | undefined;
   private dirty = false;
   private syncing = false;
   private readonly timer: NodeJS.Timeout;
@@ -79,24 +89,49 @@ export class Journal {
 
   static create(path: string, header: JournalHeader): Journal {
     const j = new Journal(path, openSync(path, 'w', 0o600));
-    j.append(JSON.stringify(header));
+    j.append(JSON.stringify(header) + '\n');
     fsyncSync(j.fd!);
     return j;
   }
 
+  /** Written before this returns, with the outcome entries waiting before it. */
   markSent(row: number): void {
-    this.append(`{"s":${row}}`);
+    this.append(`{"s":${row}}\n`);
   }
 
+  /** Queued: written by the next markSent() or flush(). */
   record(e: JournalEntry): void {
+    if (this.fd === undefined) throw new Error(`journal ${this.path} is closed`);
+    if (this.failed) throw this.failed;
     const raw: RawEntry = { r: e.row, k: e.kind, f: e.file, l: e.line };
     if (e.code) raw.c = e.code;
-    this.append(JSON.stringify(raw));
+    this.pending += JSON.stringify(raw) + '\n';
   }
 
+  /** Characters of entries waiting to be written. */
+  get waiting(): number {
+    return this.pending.length;
+  }
+
+  /** Writes the waiting entries. */
+  flush(): void {
+    if (this.pending !== '') this.append('');
+  }
+
+  /** Writes the waiting entries and then `text`, in one write(2) when the disk takes it whole. */
   private append(text: string): void {
     if (this.fd === undefined) throw new Error(`journal ${this.path} is closed`);
-    writeSync(this.fd, text + '\n');
+    if (this.failed) throw this.failed;
+    const all = this.pending + text;
+    this.pending = '';
+    try {
+      writeAllSync(this.fd, all);
+    } catch (e) {
+      // Part of it may be on disk, ending in half an entry: nothing more goes after that (resume
+      // reads up to the last whole entry), and every later call fails the same way.
+      this.failed = e as Error;
+      throw e;
+    }
     this.dirty = true;
   }
 
@@ -107,12 +142,17 @@ export class Journal {
     fsync(this.fd, () => (this.syncing = false));
   }
 
+  /** Writes what is waiting, syncs and closes; the file is closed even when that fails. */
   close(): void {
     clearInterval(this.timer);
     if (this.fd === undefined) return;
-    fsyncSync(this.fd);
-    closeSync(this.fd);
-    this.fd = undefined;
+    try {
+      if (!this.failed) this.flush();
+      fsyncSync(this.fd);
+    } finally {
+      closeSync(this.fd);
+      this.fd = undefined;
+    }
   }
 
   /**
