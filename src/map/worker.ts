@@ -3,7 +3,7 @@
 // mapping and options it was started with.
 import { parentPort, workerData } from 'node:worker_threads';
 import { restoreCell } from '../security/formula.js';
-import { mapRow, type MapOptions } from './validate.js';
+import { mapRow, type MapOptions, type Validation } from './validate.js';
 import type { ResolvedMapping } from './mapping.js';
 import type { BatchReply, BatchRequest } from './parallel.js';
 
@@ -19,12 +19,13 @@ if (port === null) throw new Error('map/worker.js is a worker thread entry; it c
 const { mapping, options, restoreFormulas } = workerData as WorkerInit;
 
 port.on('message', (req: BatchRequest) => {
-  const results = new Array(req.rows.length);
-  for (let i = 0; i < req.rows.length; i++) {
-    const values = req.rows[i]!;
+  const rows = JSON.parse(req.rows) as string[][];
+  const results = new Array<Validation>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const values = rows[i]!;
     results[i] = mapRow(restoreFormulas ? values.map(restoreCell) : values, mapping, options);
   }
-  port.postMessage({ id: req.id, results } satisfies BatchReply);
+  port.postMessage({ id: req.id, results: JSON.stringify(results) } satisfies BatchReply);
 });
 // Module loading (libphonenumber-js's metadata above all) is done: batches can come now.
 port.postMessage({ ready: true });

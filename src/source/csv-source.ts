@@ -9,7 +9,7 @@
 // SourceError: unreadable file, no header, a header we cannot trust, or a record so large that
 // the parser cannot find where the next one starts.
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
-import { parse, type CsvError, type Info } from 'csv-parse';
+import { Parser, type CsvError, type Info, type Options as CsvOptions } from 'csv-parse';
 import type { SourceRecord } from '../types.js';
 import {
   ACCEPTED_ENCODINGS_TEXT,
@@ -202,7 +202,33 @@ function describeCsvError(err: CsvError): string {
 }
 
 /** What the parser stream yields: a record, or (pushed by on_skip, in file order) an error. */
-type ParserItem = { record: string[]; info: Info } | { skip: CsvError };
+type ParserItem = { record: string[]; info: RecordCounters } | { skip: CsvError };
+
+/** The parser's counters when a record was parsed: the blank lines skipped so far and the bytes read. */
+interface RecordCounters {
+  empty_lines: number;
+  bytes: number;
+}
+
+/**
+ * csv-parse's Parser, with each record tagged with the two counters the line numbers and the
+ * progress need, read from the parser's live `info` as the record is pushed. The `info: true`
+ * option gives the same numbers but copies the parser's whole state into two new objects per
+ * record, a tenth of the dry run's time.
+ */
+class CountingParser extends Parser {
+  constructor(options: CsvOptions) {
+    super({ ...options, info: false, raw: false, objname: undefined, columns: false });
+  }
+
+  override push(chunk: unknown, encoding?: BufferEncoding): boolean {
+    if (Array.isArray(chunk)) {
+      const info = this.info;
+      return super.push({ record: chunk as string[], info: { empty_lines: info.empty_lines, bytes: info.bytes } } satisfies ParserItem, encoding);
+    }
+    return super.push(chunk, encoding);
+  }
+}
 
 interface Limits {
   maxFieldBytes: number;
@@ -240,11 +266,10 @@ export async function openCsvSource(path: string, opts: CsvSourceOptions = {}): 
 
   const file = createReadStream(path, { highWaterMark: positiveInt('readChunkBytes', opts.readChunkBytes, 64 * 1024) });
   const decoder = new DecodeStream(encoding, limits.maxRecordBytes);
-  const parser = parse({
+  const parser = new CountingParser({
     delimiter,
     // The decoder already removed the BOM; this only matters for a second one, which is noise.
     bom: true,
-    info: true,
     // Mixed line ends happen when files are concatenated (a header from one tool, rows from
     // another); accepting all three keeps such a file from becoming one giant record.
     record_delimiter: ['\r\n', '\n', '\r'],
