@@ -1,7 +1,10 @@
 // Summarizes a V8 .cpuprofile (from `node --cpu-prof`): self time by function and by package,
-// so a hot spot can be named without opening DevTools.
+// so a hot spot can be named without opening DevTools. dist/bin.js is an esbuild bundle: frames
+// in it are mapped back through its source map (dist/*.js.map) to the package or src/ file.
 //   node bench/profile-summary.mjs FILE.cpuprofile [top=25] [dist|all]   (total time: project functions, or all)
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 const [file, topArg = '25', scope = 'dist'] = process.argv.slice(2);
 const filterAll = scope === 'all';
@@ -12,7 +15,33 @@ const dt = prof.timeDeltas;
 for (let i = 0; i < prof.samples.length; i++) self.set(prof.samples[i], (self.get(prof.samples[i]) ?? 0) + (dt[i] ?? 0));
 const total = [...self.values()].reduce((a, b) => a + b, 0);
 
-function where(url) {
+const maps = new Map();
+function mapFor(url) {
+  if (!maps.has(url)) {
+    let m = null;
+    try {
+      const f = fileURLToPath(url) + '.map';
+      if (existsSync(f)) m = new SourceMap(JSON.parse(readFileSync(f, 'utf8')));
+    } catch {
+      m = null;
+    }
+    maps.set(url, m);
+  }
+  return maps.get(url);
+}
+
+/** A frame's file: through the bundle's source map when there is one (src/… or the package). */
+function where(url, line, column) {
+  if (url && url.startsWith('file:') && line !== undefined) {
+    const e = mapFor(url)?.findEntry(line, column);
+    if (e?.originalSource) {
+      const src = e.originalSource;
+      const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(src);
+      if (m) return m[1];
+      const s = /\/src\/(.*)$/.exec(src);
+      if (s) return `dist/${s[1].replace(/\.ts$/, '.js')}`;
+    }
+  }
   if (!url) return '(native/vm)';
   const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (m) return m[1];
@@ -26,8 +55,8 @@ const pkg = new Map();
 for (const [id, us] of self) {
   const n = byId.get(id);
   const cf = n.callFrame;
-  const w = where(cf.url);
-  const key = `${cf.functionName || '(anonymous)'}  ${w}:${cf.lineNumber + 1}`;
+  const w = where(cf.url, cf.lineNumber, cf.columnNumber);
+  const key = `${cf.functionName || '(anonymous)'}  ${w}`;
   fn.set(key, (fn.get(key) ?? 0) + us);
   const p = cf.url ? w.replace(/^dist\/([^/]+)\/.*$/, 'dist/$1/').replace(/^(node:[^/]+).*$/, '$1') : cf.functionName || '(native)';
   pkg.set(p, (pkg.get(p) ?? 0) + us);
@@ -35,7 +64,7 @@ for (const [id, us] of self) {
 // Inclusive ("total") time: every function on a sample's stack gets the sample once.
 const parent = new Map();
 for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-const keyOf = (n) => `${n.callFrame.functionName || '(anonymous)'}  ${where(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
+const keyOf = (n) => `${n.callFrame.functionName || '(anonymous)'}  ${where(n.callFrame.url, n.callFrame.lineNumber, n.callFrame.columnNumber)}`;
 const inclusive = new Map();
 for (let i = 0; i < prof.samples.length; i++) {
   const seen = new Set();

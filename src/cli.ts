@@ -107,7 +107,8 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
     .version()
     .wrap(Math.min(110, (io.stderr as NodeJS.WriteStream).columns ?? 100))
     .fail((msg, err) => {
-      if (err && !(err instanceof UsageError)) throw err;
+      // A YError is yargs' own refusal (a coerce function's error comes wrapped in one): usage.
+      if (err && !(err instanceof UsageError) && err.name !== 'YError') throw err;
       say(`livedesk-import: ${msg ?? err?.message}\nRun livedesk-import --help for the options.`);
       // Throwing is what stops yargs from running the command anyway: an unknown flag must never
       // lead to an import that ignores it.
@@ -117,7 +118,8 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
   try {
     await parser.parseAsync();
   } catch (e) {
-    if (e instanceof ArgvRejected) return EXIT.usage;
+    // A command's own UsageError has been said by .fail() already (yargs still rejects with it).
+    if (e instanceof ArgvRejected || e instanceof UsageError) return EXIT.usage;
     throw e;
   }
   return exitCode;

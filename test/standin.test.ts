@@ -427,3 +427,24 @@ describe('stand-in shutdown', () => {
     expect(await slow).toBeInstanceOf(Error);
   });
 });
+
+describe('the standin command with a bad flag or a busy port', () => {
+  it('stops with exit 2 and a message, not a stack trace', async () => {
+    const { runCli } = await import('./helpers/cli.js');
+    const bad = await runCli(['standin', '--port', 'abc']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--port must be 0..65535, got "abc"');
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+
+    const busy = await startStandin({ port: 0, apiKey: KEY, apiSecret: SECRET });
+    try {
+      const port = new URL(busy.url).port;
+      const taken = await runCli(['standin', '--port', port]);
+      expect(taken.code).toBe(2);
+      expect(taken.stderr).toContain(`port ${port} on 127.0.0.1 is already in use`);
+      expect(taken.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      await busy.close();
+    }
+  });
+});

@@ -1,5 +1,6 @@
 // `livedesk-import standin`: runs the LiveDesk stand-in until SIGINT/SIGTERM.
 import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
+import { UsageError } from '../options.js';
 import type { Standin, StandinOptions } from './server.js';
 
 const DEFAULT_KEY = 'standin-key';
@@ -10,7 +11,7 @@ function rate(flag: string) {
   return (value: unknown): number => {
     const n = Number(value);
     if (typeof value === 'boolean' || !(n >= 0 && n <= 1)) {
-      throw new Error(`${flag} must be a number from 0 to 1 (a share of creates), got "${String(value)}"`);
+      throw new UsageError(`${flag} must be a number from 0 to 1 (a share of creates), got "${String(value)}"`);
     }
     return n;
   };
@@ -20,7 +21,7 @@ function nonNegative(flag: string) {
   return (value: unknown): number => {
     const n = Number(value);
     if (typeof value === 'boolean' || !Number.isFinite(n) || n < 0) {
-      throw new Error(`${flag} must be a number >= 0, got "${String(value)}"`);
+      throw new UsageError(`${flag} must be a number >= 0, got "${String(value)}"`);
     }
     return n;
   };
@@ -28,27 +29,27 @@ function nonNegative(flag: string) {
 
 function port(value: unknown): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--port must be 0..65535, got "${String(value)}"`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port must be 0..65535, got "${String(value)}"`);
   return n;
 }
 
 function seed(value: unknown): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n)) throw new Error(`--seed must be an integer, got "${String(value)}"`);
+  if (!Number.isInteger(n)) throw new UsageError(`--seed must be an integer, got "${String(value)}"`);
   return n;
 }
 
 function inboxIds(values: unknown): string[] {
   const ids = (Array.isArray(values) ? values : [values]).map(String);
   const blank = ids.find((id) => id.trim() === '');
-  if (ids.length === 0 || blank !== undefined) throw new Error('--inbox-id needs at least one non-empty ID');
+  if (ids.length === 0 || blank !== undefined) throw new UsageError('--inbox-id needs at least one non-empty ID');
   return ids;
 }
 
 function builder(yargs: Argv) {
   return yargs
-    .option('port', { type: 'number', default: 4010, describe: 'Port to listen on (0 = any free port)', coerce: port })
+    .option('port', { type: 'string', default: '4010', describe: 'Port to listen on (0 = any free port)', coerce: port })
     .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to listen on' })
     .option('inbox-id', { type: 'string', array: true, default: ['407'], describe: 'Inbox IDs that exist', coerce: inboxIds })
     .option('rate-limit', {
@@ -129,7 +130,7 @@ export function standinCredentials(env: NodeJS.ProcessEnv): { apiKey: string; ap
   const apiKey = env.LIVEDESK_API_KEY;
   const apiSecret = env.LIVEDESK_API_SECRET;
   if (apiKey && apiSecret) return { apiKey, apiSecret, fromEnv: true };
-  if (apiKey || apiSecret) throw new Error('Set both LIVEDESK_API_KEY and LIVEDESK_API_SECRET, or neither');
+  if (apiKey || apiSecret) throw new UsageError('Set both LIVEDESK_API_KEY and LIVEDESK_API_SECRET, or neither');
   return { apiKey: DEFAULT_KEY, apiSecret: DEFAULT_SECRET, fromEnv: false };
 }
 
@@ -195,7 +196,16 @@ export const standinCommand: CommandModule<object, StandinArgs> = {
     const options = optionsFrom(argv, process.env);
     // The server loads only when the stand-in runs, not on every import's start-up.
     const { startStandin } = await import('./server.js');
-    const standin = await startStandin(options);
+    let standin: Standin;
+    try {
+      standin = await startStandin(options);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') throw new UsageError(`port ${options.port} on ${options.host} is already in use: pick another with --port (0 = any free port)`);
+      if (code === 'EACCES') throw new UsageError(`not allowed to listen on port ${options.port}: pick a port above 1023 with --port (0 = any free port)`);
+      if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UsageError(`cannot listen on --host ${options.host}: it is not an address of this machine`);
+      throw e;
+    }
     const { fromEnv } = standinCredentials(process.env);
     process.stdout.write(`${startupLines(standin, argv.inboxId, fromEnv).join('\n')}\n`);
     await untilSignal();
