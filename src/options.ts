@@ -119,7 +119,9 @@ function numberFlag(name: string, value: unknown, dflt: number, min: number, max
   if (Array.isArray(value)) throw new UsageError(`--${name} was given more than once`);
   const n = typeof value === 'number' ? value : Number(String(value).trim());
   if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
-    throw new UsageError(`--${name} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}; got ${JSON.stringify(value)}`);
+    // yargs turns a number flag's non-numeric text into NaN, which JSON.stringify would show as null.
+    const got = typeof value === 'number' && Number.isNaN(value) ? 'a value that is not a number' : JSON.stringify(value);
+    throw new UsageError(`--${name} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}; got ${got}`);
   }
   return n;
 }

@@ -43,6 +43,8 @@ describe('normalizeOptions', () => {
     ['missing input', { file: join(dir, 'nope.csv'), inboxId: '1' }, env, /does not exist/],
     ['concurrency 0', { file: input, inboxId: '1', concurrency: 0 }, env, /--concurrency must be a whole number from 1 to 256; got 0/],
     ['rate NaN', { file: input, inboxId: '1', rate: 'fast' }, env, /--rate must be a number/],
+    ['threads as yargs hands over "two"', { file: input, inboxId: '1', threads: Number.NaN }, env, /--threads must be a whole number from 0 to 16; got a value that is not a number/],
+    ['threads 17', { file: input, inboxId: '1', threads: 17 }, env, /--threads must be a whole number from 0 to 16; got 17/],
     ['retries 1.5', { file: input, inboxId: '1', retries: 1.5 }, env, /--retries/],
     ['timeout 10', { file: input, inboxId: '1', timeout: 10 }, env, /--timeout/],
     ['ftp url', { file: input, inboxId: '1', baseUrl: 'ftp://x' }, env, /--base-url must start with https/],
