@@ -13,7 +13,7 @@ import { UsageError, type Options } from './options.js';
 import { startProgress } from './progress.js';
 import { SourceError } from './source/csv-source.js';
 import { describeSource, openSource, type Source as CsvSource } from './source/open.js';
-import { describeMapping, describeOrigin, detectMapping, hasAnyField, InFileDuplicates, loadMappingFile, mappingToSpec, MappingError, type MapOptions, type ResolvedMapping } from './map/index.js';
+import { describeMapping, describeOrigin, detectMapping, hasAnyField, InFileDuplicates, TableSizing, cellBytes, SIZING_ROWS, loadMappingFile, mappingToSpec, MappingError, type MapOptions, type ResolvedMapping } from './map/index.js';
 import { checkRow } from './send/check.js';
 import { createClient, type LiveDeskClient } from './send/client.js';
 import { KeyLock } from './send/key-lock.js';
@@ -71,30 +71,6 @@ const WORKER_URL = new URL('./map/worker.js', import.meta.url);
 function mapThreads(opts: Options): number {
   if (!opts.threads || !existsSync(fileURLToPath(WORKER_URL))) return 0;
   return opts.threads;
-}
-
-/** Rows looked at before the duplicate table is sized for the whole file. */
-const SIZING_ROWS = 4096;
-
-/**
- * Sizes the in-file duplicate table once, early, for the file's projected number of keys (keys
- * per row so far × rows the file holds at the bytes per row so far): growing it late would hold
- * the old and the new table at once, at the run's peak memory. A projection that falls short
- * only means the table grows as it would have anyway.
- */
-class TableSizing {
-  rows = 0;
-  private chars = 0;
-  constructor(private readonly fileBytes: number) {}
-
-  add(values: readonly string[], table: InFileDuplicates): void {
-    // Cells + a delimiter each + a line break; close enough to the bytes for a projection.
-    for (const v of values) this.chars += v.length + 1;
-    this.chars++;
-    if (++this.rows < SIZING_ROWS) return;
-    const rows = this.fileBytes / (this.chars / this.rows);
-    table.reserve(Math.ceil((table.size / this.rows) * rows * 1.05));
-  }
 }
 
 function isBlank(values: readonly string[]): boolean {
@@ -363,7 +339,7 @@ export async function runImport(opts: Options, io: ImportIO): Promise<ImportOutc
 
   const mapOptions: MapOptions = opts.defaultCountry ? { defaultCountry: opts.defaultCountry } : {};
   const duplicates = new InFileDuplicates();
-  const sizing = new TableSizing(statSync(opts.file).size);
+  const sizing = new TableSizing(statSync(opts.file).size, cellBytes(source.encoding));
   const mapped = mapRecords(source.records, (rec) => rec.kind === 'record' && !isBlank(rec.values), {
     mapping,
     options: mapOptions,
@@ -401,8 +377,9 @@ export async function runImport(opts: Options, io: ImportIO): Promise<ImportOutc
           fail({ row: rec.row, values: rec.values, code: v.code, message: v.message });
           continue;
         }
+        const keysBefore = duplicates.size;
         const dup = duplicates.check(rec.row, v.contact);
-        if (sizing.rows < SIZING_ROWS) sizing.add(rec.values, duplicates);
+        if (sizing.rows < SIZING_ROWS) sizing.add(rec.values, duplicates.size - keysBefore, rec.row, duplicates);
         if (dup) {
           summary.invalid++;
           fail({ row: rec.row, values: rec.values, code: 'duplicate_in_file', message: dup.message, field: dup.key, value: dup.value });

@@ -140,4 +140,21 @@ describe('the CLI with --threads', () => {
     expect(results.length + failures.length + s.skipped).toBe(1_202);
     expect(new Set([...results, ...failures].map((x) => x.row ?? x._row)).size).toBe(results.length + failures.length);
   });
+
+  it('gives every row before an unreadable record its outcome, with and without workers', async () => {
+    const lines = [HEADER.join(',')];
+    for (let i = 1; i <= 1_000; i++) lines.push(`Person ${i},p${i}@example.com,,crm-${i},`);
+    // A quote never closed on a huge line: csv-parse cannot tell where the next record starts.
+    lines.push(`Broken,"${'x'.repeat(1_200_000)}`);
+    const input = join(t.dir, 'cut.csv');
+    writeFileSync(input, lines.join('\n') + '\n');
+    for (const threads of ['0', '2']) {
+      const summary = join(t.dir, `cut-${threads}.json`);
+      const r = await runCli([input, '--dry-run', '--threads', threads, '--force', '--summary', summary], CREDS);
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toContain('the 1,000 rows before it were read');
+      const s = JSON.parse(readFileSync(summary, 'utf8'));
+      expect(s).toMatchObject({ rows: 1_000, valid: 1_000, aborted: true });
+    }
+  });
 });

@@ -207,3 +207,43 @@ export class InFileDuplicates {
     }
   }
 }
+
+/** Rows looked at before the duplicate table is sized for the whole file. */
+export const SIZING_ROWS = 4096;
+
+/**
+ * Sizes the in-file duplicate table once, early, for the file's projected number of keys: the
+ * keys it holds now, plus keys per new row (of the rows looked at) × the rows the file still holds
+ * at their bytes per row. Growing it late would hold the old and the new table at once, at the
+ * run's peak memory. Only rows checked in this run are looked at: on --resume the table also holds
+ * the earlier run's keys, which say nothing about the rows to come. A projection that falls short
+ * only means the table grows as it would have anyway.
+ */
+export class TableSizing {
+  rows = 0;
+  private bytes = 0;
+  private keys = 0;
+  constructor(
+    private readonly fileBytes: number,
+    /** Bytes a character takes in the file's encoding (UTF-8: measured per cell). */
+    private readonly bytesOf: (cell: string) => number,
+  ) {}
+
+  /** One valid row of this run, and how many keys checking it added to the table. */
+  add(values: readonly string[], keysAdded: number, row: number, table: InFileDuplicates): void {
+    // Cells + a delimiter each + a line break; close enough to the bytes for a projection.
+    for (const v of values) this.bytes += this.bytesOf(v) + 1;
+    this.bytes++;
+    this.keys += keysAdded;
+    if (++this.rows < SIZING_ROWS) return;
+    const rowsLeft = Math.max(0, this.fileBytes / (this.bytes / this.rows) - row);
+    table.reserve(Math.ceil(table.size + (this.keys / this.rows) * rowsLeft * 1.05));
+  }
+}
+
+/** Bytes of a cell in the file, for the table's projection. */
+export function cellBytes(encoding: string): (cell: string) => number {
+  if (encoding === 'utf-16le' || encoding === 'utf-16be') return (c) => 2 * c.length;
+  if (encoding === 'utf-8') return (c) => Buffer.byteLength(c, 'utf8');
+  return (c) => c.length;
+}

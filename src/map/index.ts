@@ -36,4 +36,4 @@ export {
   type MappedContact,
   type Validation,
 } from './validate.js';
-export { InFileDuplicates, type DuplicateKey, type InFileDuplicate } from './dedupe.js';
+export { InFileDuplicates, SIZING_ROWS, TableSizing, cellBytes, type DuplicateKey, type InFileDuplicate } from './dedupe.js';

@@ -64,7 +64,7 @@ interface Slot {
   worker: Worker;
   ready: boolean;
   dead: boolean;
-  inFlight: Map<number, { rows: string[][]; resolve: (r: Validation[]) => void }>;
+  inFlight: Map<number, { rows: string[][]; resolve: (r: Validation[]) => void; reject: (e: unknown) => void }>;
 }
 
 /**
@@ -103,6 +103,8 @@ export async function* mapRecords<R extends { values: string[] }>(
     if (sent) {
       p.threaded = true;
       p.done = sent.then(place);
+      // Awaited when its turn comes; until then a failure must not count as unhandled.
+      p.done.catch(() => {});
     }
     else place(rows.map(mapHere));
     pending.push(p);
@@ -112,18 +114,25 @@ export async function* mapRecords<R extends { values: string[] }>(
     // Small batches first, so the first rows reach the queue at once; then full ones.
     let size = 16;
     let batch: R[] = [];
-    for await (const rec of records) {
-      batch.push(rec);
-      if (batch.length < size) continue;
-      dispatch(batch);
-      batch = [];
-      if (size < maxBatch) size = Math.min(maxBatch, size * 4);
-      // Hand over what is ready without waiting; wait only when enough is in the works.
-      while (pending.length > 0 && (pending[0]!.results !== undefined || pending.length >= maxPending)) {
-        const p = pending.shift()!;
-        if (p.results === undefined) await p.done;
-        yield { recs: p.recs, results: p.results!, threaded: p.threaded };
+    // The source can fail part-way (an over-long record, a read error): the rows read before it
+    // still get their outcomes, as they would one at a time, and then the error goes on.
+    let failure: { error: unknown } | undefined;
+    try {
+      for await (const rec of records) {
+        batch.push(rec);
+        if (batch.length < size) continue;
+        dispatch(batch);
+        batch = [];
+        if (size < maxBatch) size = Math.min(maxBatch, size * 4);
+        // Hand over what is ready without waiting; wait only when enough is in the works.
+        while (pending.length > 0 && (pending[0]!.results !== undefined || pending.length >= maxPending)) {
+          const p = pending.shift()!;
+          if (p.results === undefined) await p.done;
+          yield { recs: p.recs, results: p.results!, threaded: p.threaded };
+        }
       }
+    } catch (error) {
+      failure = { error };
     }
     if (batch.length > 0) dispatch(batch);
     while (pending.length > 0) {
@@ -131,6 +140,7 @@ export async function* mapRecords<R extends { values: string[] }>(
       if (p.results === undefined) await p.done;
       yield { recs: p.recs, results: p.results!, threaded: p.threaded };
     }
+    if (failure) throw failure.error;
   } finally {
     await pool?.close();
   }
@@ -150,25 +160,34 @@ class MapPool {
     private readonly mapHere: (values: string[]) => Validation,
     private readonly onError?: (e: Error) => void,
   ) {
-    for (let i = 0; i < threads; i++) {
-      // A small young generation: a worker's garbage is short-lived (one batch), and every MB
-      // here is resident memory on top of the main thread's.
-      const worker = new Worker(url, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: 8 }, stdout: false, stderr: false });
-      const slot: Slot = { worker, ready: false, dead: false, inFlight: new Map() };
-      worker.on('message', (m: WorkerMessage) => {
-        if ('ready' in m) {
-          slot.ready = true;
-          return;
-        }
-        const job = slot.inFlight.get(m.id);
-        if (job === undefined) return;
-        slot.inFlight.delete(m.id);
-        job.resolve(JSON.parse(m.results) as Validation[]);
-      });
-      worker.on('error', (e) => this.lose(slot, e));
-      worker.on('exit', (code) => this.lose(slot, new Error(`a map worker thread exited with code ${code}`)));
-      this.slots.push(slot);
+    try {
+      for (let i = 0; i < threads; i++) this.start(url, init);
+    } catch (e) {
+      // Threads that did start would keep the process alive after the run ends.
+      this.closing = true;
+      for (const s of this.slots) void s.worker.terminate();
+      throw e;
     }
+  }
+
+  private start(url: URL, init: WorkerInit): void {
+    // A small young generation: a worker's garbage is short-lived (one batch), and every MB
+    // here is resident memory on top of the main thread's.
+    const worker = new Worker(url, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: 8 }, stdout: false, stderr: false });
+    const slot: Slot = { worker, ready: false, dead: false, inFlight: new Map() };
+    worker.on('message', (m: WorkerMessage) => {
+      if ('ready' in m) {
+        slot.ready = true;
+        return;
+      }
+      const job = slot.inFlight.get(m.id);
+      if (job === undefined) return;
+      slot.inFlight.delete(m.id);
+      job.resolve(JSON.parse(m.results) as Validation[]);
+    });
+    worker.on('error', (e) => this.lose(slot, e));
+    worker.on('exit', (code) => this.lose(slot, new Error(`a map worker thread exited with code ${code}`)));
+    this.slots.push(slot);
   }
 
   /** Verdicts for rows, from a worker; undefined when no worker is ready (map them here). */
@@ -181,8 +200,8 @@ class MapPool {
     if (best === undefined) return undefined;
     const id = this.nextId++;
     const slot = best;
-    return new Promise((resolve) => {
-      slot.inFlight.set(id, { rows, resolve });
+    return new Promise((resolve, reject) => {
+      slot.inFlight.set(id, { rows, resolve, reject });
       slot.worker.postMessage({ id, rows: JSON.stringify(rows) } satisfies BatchRequest);
     });
   }
@@ -195,7 +214,14 @@ class MapPool {
       this.reported = true;
       this.onError?.(e);
     }
-    for (const job of slot.inFlight.values()) job.resolve(job.rows.map(this.mapHere));
+    for (const job of slot.inFlight.values()) {
+      // Inside an event listener a throw would be uncaught: hand it to the batch's consumer.
+      try {
+        job.resolve(job.rows.map(this.mapHere));
+      } catch (err) {
+        job.reject(err);
+      }
+    }
     slot.inFlight.clear();
     void slot.worker.terminate();
   }
