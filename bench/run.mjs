@@ -308,7 +308,6 @@ async function main() {
   log(`stand-in (pid ${standin.pid}) at ${standin.url}`);
   const live = {}; // per size: live results, for the memory rows
   const dry = {};
-  const dryOne = {}; // dry runs with --threads 1
 
   try {
     // ---------------- dry run vs csv-parse
@@ -331,23 +330,6 @@ async function main() {
         target: '≥ 50%',
         ok: ratio >= 0.5,
       });
-      // The same with one map worker thread (--threads 1, off by default): what it brings in
-      // speed, and costs in memory.
-      if (CLI_FLAGS.has('--threads')) {
-        const one = await runImporter({ tag: `dry1-${n}`, file, args: ['--dry-run', '--threads', '1', ...(hasQuiet ? ['--quiet'] : [])] });
-        const gotOne = n / (one.summary.durationMs / 1000);
-        dryOne[n] = one;
-        log(`dry ${sizeName(n)} --threads 1: ${fmt(gotOne)} rows/s (${fmt((100 * gotOne) / ceiling)}%), peak RSS ${mb(one.rssKb)}`);
-        add({
-          measure: 'dry run with one map worker thread (--threads 1; not the default)',
-          rows: sizeName(n),
-          result: `${fmt(gotOne)} rows/s (${fmt(one.summary.durationMs / 1000, 2)} s${one.cpuMs === undefined ? '' : `; CPU ${fmt(one.cpuMs / 1000, 2)} s`}); peak RSS ${mb(one.rssKb)}`,
-          ceiling: `csv-parse alone ${fmt(ceiling)} rows/s`,
-          ratio: `${fmt((100 * gotOne) / ceiling)}%`,
-          target: '(reference)',
-          ok: undefined,
-        });
-      }
     }
 
     // ---------------- live import, zero latency, vs raw undici

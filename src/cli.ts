@@ -1,24 +1,23 @@
 // The command line: yargs commands and flags, wired to the pipeline. No import logic lives here.
 import yargs from 'yargs';
 import { createLogger } from './log.js';
-import { runImport } from './import.js';
-import { DEFAULT_BASE_URL, LOG_LEVELS, normalizeOptions, UsageError, type RawArgs } from './options.js';
+import { run } from './run/run.js';
+import { EXIT, UsageError } from './errors.js';
+import { normalizeOptions, type RawArgs } from './options.js';
+import { envSentence, yargsOptions, yargsPositional } from './options/help.js';
 import { standinCommand } from './standin/command.js';
-import { SourceError } from './source/csv-source.js';
 import { openSource } from './source/open.js';
 import { describeMapping, describeOrigin, detectMapping, hasAnyField, mappingReport } from './map/index.js';
 
-export const EXIT = { ok: 0, rowsFailed: 1, usage: 2, aborted: 3 } as const;
-const exitForSignal = (sig: NodeJS.Signals): number => (sig === 'SIGTERM' ? 143 : 130);
+const exitForSignal = (sig: NodeJS.Signals): number => (sig === 'SIGTERM' ? EXIT.sigterm : EXIT.sigint);
 
 const EPILOG = `Credentials are read only from the environment (LIVEDESK_API_KEY and LIVEDESK_API_SECRET, from
-Project Settings - API Management) or from --credentials-file; no flag takes a secret. LIVEDESK_INBOX_ID and LIVEDESK_BASE_URL may stand in for
---inbox-id and --base-url.
+Project Settings - API Management) or from --credentials-file; no flag takes a secret. ${envSentence()}
 
-Exit codes: 0 every row imported (dry run: every row valid), 1 finished with failed rows,
-2 bad usage or configuration (nothing sent), 3 stopped early (credentials refused, unknown inbox,
+Exit codes: ${EXIT.ok} every row imported (dry run: every row valid), ${EXIT.rowsFailed} finished with failed rows,
+${EXIT.usage} bad usage or configuration (nothing sent), ${EXIT.stopped} stopped early (credentials refused, unknown inbox,
 LiveDesk unreachable: finish with --resume),
-130/143 stopped by Ctrl-C / SIGTERM (outputs complete up to that point).`;
+${EXIT.sigint}/${EXIT.sigterm} stopped by Ctrl-C / SIGTERM (outputs complete up to that point).`;
 
 class ArgvRejected extends Error {}
 
@@ -40,38 +39,8 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
       'import the contacts in a CSV file or .xlsx workbook',
       (y) =>
         y
-          .positional('file', { type: 'string', describe: 'CSV file or .xlsx workbook with a header row (or "input" in --config)' })
-          .option('inbox-id', { type: 'string', describe: 'LiveDesk inbox (channel) ID [env LIVEDESK_INBOX_ID]' })
-          .option('base-url', { type: 'string', describe: `LiveDesk API base URL [env LIVEDESK_BASE_URL] (default ${DEFAULT_BASE_URL})` })
-          .option('mapping', { type: 'string', describe: 'JSON file: LiveDesk field → column name (or list of columns tried in order)' })
-          .option('concurrency', { type: 'number', describe: 'requests in flight at once (default 8)' })
-          .option('rate', { type: 'number', describe: 'most requests per second, retries included (default 10)' })
-          .option('retries', { type: 'number', describe: 'retries per row on 429, 5xx, timeouts, network errors (default 5)' })
-          .option('timeout', { type: 'number', describe: 'per-request timeout in ms (default 30000)' })
-          .option('results', { type: 'string', describe: 'results CSV (default: <input>.results.csv beside the input)' })
-          .option('failures', { type: 'string', describe: 'failures CSV (default: <input>.failures.csv beside the input)' })
-          .option('summary', { type: 'string', describe: 'also write the summary as JSON to this file' })
-          .option('report', { type: 'string', describe: 'write a self-contained HTML report (counts, chart, mapping, first 200 problem rows) to this file' })
-          .option('dry-run', { type: 'boolean', describe: 'read, map and validate every row; send nothing (no credentials needed)' })
-          .option('sheet', { type: 'string', describe: 'for an .xlsx workbook: the sheet to read (default: the first)' })
-          .option('encoding', { type: 'string', describe: 'CSV encoding: utf-8, utf-16le, utf-16be, windows-1252, latin1 (default: detected)' })
-          .option('max-field-size', { type: 'number', describe: 'a field larger than this many bytes makes its row malformed (default 65536)' })
-          .option('default-country', { type: 'string', describe: 'read phone numbers without + or 00 as national numbers of this country (ISO code: US, GB, DE…)' })
-          .option('delimiter', { type: 'string', describe: 'field delimiter (default: detected among , ; tab |)' })
-          .option('log-level', { type: 'string', choices: LOG_LEVELS, describe: 'log detail (default: warn on stderr, info in --log-file)' })
-          .option('log-file', { type: 'string', describe: 'write pino JSON-lines logs to this file' })
-          .option('resume', { type: 'boolean', describe: 'finish a run that was stopped: send only the rows its journal has no outcome for, append to its output files' })
-          .option('force', { type: 'boolean', describe: 'replace existing results, failures and journal files' })
-          .option('journal', { type: 'string', describe: 'journal of a live run, for --resume (default: <input>.journal.jsonl beside the input)' })
-          .option('on-existing', { type: 'string', choices: ['skip', 'update', 'fail'], describe: 'a contact LiveDesk already has: record its ID (skip, the default), update it with the row, or fail the row' })
-          .option('check-existing', { type: 'boolean', describe: 'with --dry-run: look each valid row up in LiveDesk (read-only) and report which already exist' })
-          .option('credentials-file', { type: 'string', describe: 'read LIVEDESK_API_KEY / LIVEDESK_API_SECRET from this 0600 file (dotenv or JSON) instead of the environment' })
-          .option('allow-insecure-http', { type: 'boolean', describe: 'allow an http:// --base-url that is not on this machine (https is required otherwise)' })
-          .option('raw-output', { type: 'boolean', describe: 'write cells exactly as they are, without neutralizing spreadsheet formulas (=, +, -, @ …)' })
-          .option('max-consecutive-failures', { type: 'number', describe: 'stop (exit 3) after this many rows in a row fail with network or server errors; 0 = never (default 25)' })
-          .option('threads', { type: 'number', describe: 'worker threads that map and validate rows beside the main thread: faster dry runs of large files on a machine with cores to spare, ~55 MB more memory each (default 0)' })
-          .option('quiet', { type: 'boolean', describe: 'no progress bar or progress lines (warnings and the summary still print)' })
-          .option('config', { type: 'string', describe: 'job file (JSON or YAML) holding any of these options; flags given here win over it' })
+          .positional('file', yargsPositional())
+          .options(yargsOptions())
           .example('$0 contacts.csv --dry-run', 'check a spreadsheet: every row mapped and validated, nothing sent')
           .example('$0 crm-export.csv --inbox-id 407', 'migrate a CRM export (LIVEDESK_API_KEY and LIVEDESK_API_SECRET set in the environment)')
           .example('$0 nightly.csv --inbox-id 407 --rate 20 --summary nightly.json --log-file nightly.log', 'a nightly batch load with machine-readable outputs')
@@ -91,11 +60,10 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
       (y) =>
         y
           .positional('file', { type: 'string', describe: 'CSV file with a header row' })
-          .option('delimiter', { type: 'string', describe: 'field delimiter (default: detected)' })
-          .option('sheet', { type: 'string', describe: 'for an .xlsx workbook: the sheet to read (default: the first)' })
+          .options(yargsOptions(['delimiter', 'sheet']))
           .example('$0 mapping export.csv > mapping.json', 'save the detected mapping, edit it, then import with --mapping mapping.json'),
       async (args) => {
-        exitCode = await mappingCommand(String(args.file), args.delimiter, args.sheet, io, say);
+        exitCode = await mappingCommand(String(args.file), textArg(args.delimiter), textArg(args.sheet), io, say);
       },
     )
     .command(standinCommand)
@@ -125,6 +93,8 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
   return exitCode;
 }
 
+const textArg = (value: unknown): string | undefined => (value === undefined ? undefined : String(value));
+
 async function mappingCommand(file: string, delimiter: string | undefined, sheet: string | undefined, io: CliIO, say: (text: string) => void): Promise<number> {
   try {
     const source = await openSource(file, {
@@ -137,7 +107,8 @@ async function mappingCommand(file: string, delimiter: string | undefined, sheet
     io.stdout.write(mappingReport(mapping) + '\n');
     return hasAnyField(mapping) ? EXIT.ok : EXIT.usage;
   } catch (e) {
-    if (e instanceof SourceError) {
+    // SourceError (the file cannot be read as CSV) is a UsageError.
+    if (e instanceof UsageError) {
       say(`livedesk-import: ${e.message}`);
       return EXIT.usage;
     }
@@ -152,12 +123,12 @@ export function resumeCommandFor(argv: readonly string[]): string {
   return ['livedesk-import', ...args.map(quote), '--resume'].join(' ');
 }
 
-async function importCommand(args: RawArgs & { config?: unknown }, io: CliIO, say: (text: string) => void, resumeCommand: string): Promise<number> {
+async function importCommand(args: RawArgs, io: CliIO, say: (text: string) => void, resumeCommand: string): Promise<number> {
   let opts;
   try {
     const config = typeof args.config === 'string' ? args.config : undefined;
     // The YAML and schema libraries load only for a job file.
-    const job = config === undefined ? undefined : await import('./config.js');
+    const job = config === undefined ? undefined : await import('./options/job-file.js');
     opts = normalizeOptions(job === undefined || config === undefined ? args : job.mergeArgs(job.loadJobFile(config), args), io.env);
   } catch (e) {
     if (e instanceof UsageError) {
@@ -181,7 +152,7 @@ async function importCommand(args: RawArgs & { config?: unknown }, io: CliIO, sa
   process.on('SIGTERM', onSignal);
   try {
     const tty = (io.stderr as NodeJS.WriteStream).isTTY ? (io.stderr as NodeJS.WriteStream) : undefined;
-    const { exitCode } = await runImport(opts, { log, say, stop: stop.signal, resumeCommand, ...(tty ? { progressTty: tty } : {}) });
+    const { exitCode } = await run(opts, { log, say, stop: stop.signal, resumeCommand, ...(tty ? { progressTty: tty } : {}) });
     return signalled ? exitForSignal(signalled) : exitCode;
   } catch (e) {
     if (e instanceof UsageError) {

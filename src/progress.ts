@@ -42,16 +42,10 @@ export interface ProgressSnapshot {
   valid: number;
 }
 
-/** A counter of the summary that older or newer builds may not have: 0 when absent. */
-function counter(s: Summary, key: string): number {
-  const v = (s as unknown as Record<string, unknown>)[key];
-  return typeof v === 'number' ? v : 0;
-}
-
 export function snapshot(p: ProgressSource): ProgressSnapshot {
   const s = p.summary;
-  const existing = s.existing + counter(s, 'updated');
-  const settled = s.created + existing + counter(s, 'wouldCreate') + s.failed + s.skipped + s.notSent;
+  const existing = s.existing + s.updated;
+  const settled = s.created + existing + s.wouldCreate + s.failed + s.skipped + s.notSent;
   // A dry run without look-ups settles every row as it is read; with look-ups (or live) a row is
   // done when its outcome is counted.
   const done = s.dryRun && s.requests === 0 ? s.rows : settled;

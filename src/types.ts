@@ -20,27 +20,7 @@ export type CreateContactBody = ContactPayload & {
   inbox_id: number | string;
 };
 
-/**
- * Stable codes written to the failures file's `_error` column. Scripts branch on them: add, never
- * rename.
- */
-export const ERROR_CODES = [
-  'invalid_email', // email fails LiveDesk's rule
-  'invalid_phone', // phone is not E.164 after normalization
-  'invalid_avatar_url', // avatar_url is not an http(s) URL
-  'no_contact_data', // none of name, email, phone_number, identifier
-  'malformed_row', // the CSV row itself is broken (field count, quoting, size)
-  'rejected', // LiveDesk answered 4xx for this row's data (message included)
-  'server_error', // 5xx after every retry
-  'rate_limited', // still 429 after every retry
-  'network', // connection refused / reset after every retry
-  'timeout', // no answer within --timeout after every retry
-  'bad_response', // a 2xx whose body carries no contact ID
-  'unconfirmed', // a row with no unique key whose request may or may not have created it
-  'already_exists', // LiveDesk has this contact and --on-existing fail was chosen
-  'duplicate_in_file', // an earlier row of the same file has the same email, phone or identifier
-] as const;
-export type ErrorCode = (typeof ERROR_CODES)[number];
+import type { ErrorCode } from './errors.js';
 
 /** One record as the source stage yields it. */
 export type SourceRecord =
@@ -64,25 +44,53 @@ export type SourceRecord =
 
 /** A row after mapping and validation, ready to send. */
 export interface ValidRow {
+  kind: 'ready';
   row: number;
   line: number;
   values: string[];
   contact: ContactPayload;
 }
 
-/** The terminal outcome of one input row. */
+/**
+ * The terminal outcome of one input row: every row read becomes exactly one of these, decided by
+ * the stage that knows (map: skipped, failed before sending; send: the rest), and the sinks
+ * (journal, results, failures, summary, report, progress) consume nothing else.
+ */
 export type Outcome =
-  | { kind: 'created'; row: number; values: string[]; contact: ContactPayload; contactId: string }
-  // The contact was already in LiveDesk: our own earlier attempt (a timeout or reset after
-  // LiveDesk stored it) was answered "already been taken" on retry, and the lookup found it.
-  | { kind: 'existing'; row: number; values: string[]; contact: ContactPayload; contactId: string }
-  // Already in LiveDesk, and updated with this row's fields (--on-existing update).
-  | { kind: 'updated'; row: number; values: string[]; contact: ContactPayload; contactId: string }
-  | {
-      kind: 'failed';
-      row: number;
-      values: string[];
-      contact?: ContactPayload;
-      code: ErrorCode;
-      message: string;
-    };
+  /** LiveDesk created the contact. */
+  | Landed<'created'>
+  /** LiveDesk already had it (--on-existing skip, or our own earlier request that got no answer). */
+  | Landed<'existing'>
+  /** LiveDesk had it, and it was updated with this row's fields (--on-existing update). */
+  | Landed<'updated'>
+  /** Dry run with --check-existing: LiveDesk has no such contact, so a live run would create it. */
+  | { kind: 'would_create'; row: number; values: string[]; contact: ContactPayload }
+  /** Dry run: the row is valid and would be sent. */
+  | { kind: 'valid'; row: number; values: string[]; contact: ContactPayload }
+  | Failed
+  /** Every cell is blank: nothing to import, written to neither file. */
+  | { kind: 'skipped'; row: number }
+  /** Valid, but not sent (or not checked) because the run stopped first: --resume sends it. */
+  | { kind: 'notSent'; row: number; reason?: string };
+
+export type Landed<K extends 'created' | 'existing' | 'updated'> = {
+  kind: K;
+  row: number;
+  values: string[];
+  contact: ContactPayload;
+  contactId: string;
+};
+
+export interface Failed {
+  kind: 'failed';
+  row: number;
+  values: string[];
+  contact?: ContactPayload;
+  code: ErrorCode;
+  message: string;
+  /** The value that made it fail, when one cell did (the report highlights it). */
+  field?: string;
+  value?: string;
+}
+
+export type OutcomeKind = Outcome['kind'];

@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fillPlaceholders, loadJobFile, mergeArgs } from '../src/config.js';
-import { UsageError } from '../src/options.js';
+import { UsageError } from '../src/errors.js';
+import { fillPlaceholders, loadJobFile, mergeArgs } from '../src/options/job-file.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ldi-config-'));
 const job = (name: string, text: string): string => {
@@ -42,6 +42,19 @@ describe('job files', () => {
     expect(() => loadJobFile(job('t.json', '{"rate": "fast"}'), now)).toThrow(/rate/);
     expect(() => loadJobFile(job('b.json', '{"rate": 1,}'), now)).toThrow(/not valid JSON/);
     expect(() => loadJobFile(join(dir, 'missing.json'), now)).toThrow(/no such file/);
+  });
+
+  it('takes every option whose declaration allows it, with its type, choices and limits', () => {
+    const p = job('all.yaml', 'input: a.csv\nthreads: 2\ncheckExisting: true\ndelimiter: "tab"\nmaxFieldSize: 1024\nlogLevel: debug\ncredentialsFile: creds.env\n');
+    expect(loadJobFile(p, now)).toEqual({ file: join(dir, 'a.csv'), threads: 2, checkExisting: true, delimiter: 'tab', maxFieldSize: 1024, logLevel: 'debug', credentialsFile: join(dir, 'creds.env') });
+    expect(() => loadJobFile(job('r.json', '{"resume": true}'), now)).toThrow(/resume/);
+    expect(() => loadJobFile(job('c.json', '{"config": "other.yaml"}'), now)).toThrow(/config/);
+    expect(() => loadJobFile(job('f.json', '{"file": "x.csv"}'), now)).toThrow(/file/);
+    expect(() => loadJobFile(job('o.json', '{"onExisting": "merge"}'), now)).toThrow(/onExisting/);
+    expect(() => loadJobFile(job('n.json', '{"concurrency": 0}'), now)).toThrow(/concurrency/);
+    expect(() => loadJobFile(job('i.json', '{"retries": 1.5}'), now)).toThrow(/retries/);
+    expect(() => loadJobFile(job('e.json', '{"summary": ""}'), now)).toThrow(/summary/);
+    expect(() => loadJobFile(job('k.json', '{"dry-run": true}'), now)).toThrow(/dry-run/);
   });
 
   it('flags given on the command line win', () => {

@@ -11,9 +11,11 @@ import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { runImport } from '../src/import.js';
+import { run as runImport } from '../src/run/run.js';
 import { normalizeOptions, UsageError } from '../src/options.js';
-import { DELIMITER_CANDIDATES, openCsvSource, SourceError, type CsvSourceOptions } from '../src/source/csv-source.js';
+import { DELIMITER_CANDIDATES } from '../src/source/csv-dialect.js';
+import { openCsvSource, type CsvSourceOptions } from '../src/source/csv-source.js';
+import { SourceError } from '../src/source/errors.js';
 import { scratchFiles } from './helpers/source.js';
 import type { SourceRecord } from '../src/types.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InFileDuplicates, SIZING_ROWS, TableSizing, cellBytes } from '../src/map/index.js';
+import { InFileDuplicates } from '../src/map/index.js';
 
 describe('InFileDuplicates', () => {
   it('passes rows whose keys are new, and names the earlier row of a repeated email, phone or identifier', () => {
@@ -111,27 +111,4 @@ describe('InFileDuplicates', () => {
     expect(d.capacity).toBe(40_000);
   });
 
-  it('TableSizing projects the rows to come, not the keys a resumed run replayed', () => {
-    const row = (i: number): string[] => [`Person ${i}`, `p${i}@example.com`, `+1415555${String(i % 10000).padStart(4, '0')}`, `c-${i}`];
-    const bytesPerRow = row(100_000).join(',').length + 1;
-    const fileBytes = 200_000 * bytesPerRow;
-    // A resume: the earlier run finished 150,000 rows, replayed into the table first.
-    const d = new InFileDuplicates();
-    for (let i = 1; i <= 150_000; i++) d.check(i, { email: `p${i}@example.com`, identifier: `c-${i}` });
-    const sizing = new TableSizing(fileBytes, cellBytes('utf-8'));
-    for (let i = 150_001; sizing.rows < SIZING_ROWS; i++) {
-      const before = d.size;
-      d.check(i, { email: `p${i}@example.com`, identifier: `c-${i}` });
-      sizing.add(row(i), d.size - before, i, d);
-    }
-    // 300k keys so far + 2 a row for the ~46k rows left, with 5 % to spare: ~400k keys, not millions.
-    expect(d.capacity).toBeGreaterThan(390_000 / 0.75);
-    expect(d.capacity).toBeLessThan(420_000 / 0.75);
-  });
-
-  it('cellBytes counts a UTF-16 file at two bytes a character and UTF-8 as encoded', () => {
-    expect(cellBytes('utf-16le')('Zoë')).toBe(6);
-    expect(cellBytes('utf-8')('Zoë')).toBe(4);
-    expect(cellBytes('windows-1252')('Zoë')).toBe(3);
-  });
 });

@@ -7,14 +7,14 @@ import {
   mapRow,
   resolveMappingSpec,
   toCountryCode,
-  normalizeContact,
   normalizeEmail,
   normalizePhone,
-  validateContact,
   type MapOptions,
   type Validation,
 } from '../src/map/index.js';
-import type { ContactFields, ErrorCode } from '../src/types.js';
+import type { ErrorCode } from '../src/errors.js';
+import type { ContactFields } from '../src/types.js';
+import { normalizeContact, validateContact } from './helpers/contact.js';
 
 function ok(raw: ContactFields, opts: MapOptions = {}): ContactFields {
   const v = validateContact(raw, opts);

@@ -15,8 +15,7 @@ import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectMapping, mapRow } from '../src/map/index.js';
 import { openCsvSource } from '../src/source/csv-source.js';
-import { REPORT_BAD_CELL_COLOR, ReportCollector, writeReport, type ReportData } from '../src/sinks/report.js';
-import { problemColumn, reportMapping } from '../src/sinks/report-wiring.js';
+import { REPORT_BAD_CELL_COLOR, ReportCollector, problemColumn, reportMapping, writeReport, type ReportData } from '../src/sinks/report/index.js';
 import { emptySummary } from '../src/sinks/summary.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -120,8 +119,7 @@ async function buildReport(): Promise<{ data: ReportData; html: string; path: st
   const collector = new ReportCollector({
     file: 'contacts.csv',
     header: source.header,
-    encoding: source.encoding,
-    delimiter: source.delimiter,
+    source: source.format,
     dryRun: true,
     mapping: list,
     ignored,
@@ -147,7 +145,7 @@ async function buildReport(): Promise<{ data: ReportData; html: string; path: st
         summary.invalid++;
         summary.failed++;
         summary.byError[v.code] = (summary.byError[v.code] ?? 0) + 1;
-        const column = problemColumn(mapping, rec.values, { code: v.code, message: v.message });
+        const column = problemColumn(mapping, rec.values, { code: v.code });
         collector.problem({ row: rec.row, values: rec.values, code: v.code, message: v.message, ...(column === undefined ? {} : { column }) });
         continue;
       }

@@ -10,12 +10,13 @@ import {
   REPORT_MAX_SAMPLES,
   ReportCollector,
   esc,
+  problemColumn,
   renderReport,
+  reportMapping,
   writeReport,
   type ReportInfo,
   type ReportSummary,
-} from '../src/sinks/report.js';
-import { problemColumn, reportMapping } from '../src/sinks/report-wiring.js';
+} from '../src/sinks/report/index.js';
 import { emptySummary } from '../src/sinks/summary.js';
 
 const HEADER = ['First Name', 'Last Name', 'Email', 'Phone', 'Notes'];
@@ -24,8 +25,7 @@ function info(over: Partial<ReportInfo> = {}): ReportInfo {
   return {
     file: 'contacts.csv',
     header: HEADER,
-    encoding: 'utf-8',
-    delimiter: ',',
+    source: { kind: 'csv', encoding: 'utf-8', delimiter: ',' },
     dryRun: true,
     mapping: [
       { field: 'name', columns: ['First Name', 'Last Name'], how: 'joined' },
@@ -214,7 +214,7 @@ describe('renderReport', () => {
   });
 
   it('lists the source and the mapping with sample values', () => {
-    const html = renderReport(sampleReport({ preset: 'HubSpot export', delimiter: ';', encoding: 'windows-1252' }));
+    const html = renderReport(sampleReport({ preset: 'HubSpot export', source: { kind: 'csv', delimiter: ';', encoding: 'windows-1252' } }));
     expect(html).toContain('<dt>Encoding</dt><dd>windows-1252</dd>');
     expect(html).toContain('<dt>Delimiter</dt><dd>semicolon ( ; )</dd>');
     expect(html).toContain('<dt>Recognised export</dt><dd>HubSpot export</dd>');
@@ -222,6 +222,20 @@ describe('renderReport', () => {
     expect(html).toContain('<li>+447700900123</li>');
     expect(html).toContain('<strong>Not imported:</strong> <span class="colname">Notes</span>');
     expect(html).toContain('Generated <time datetime="2025-06-01T14:03:07.000Z">2025-06-01 14:03 UTC</time>');
+  });
+
+  it('shows a workbook\'s sheet instead of an encoding and a delimiter', () => {
+    const html = renderReport(sampleReport({ file: 'contacts.xlsx', source: { kind: 'xlsx', sheet: 'Q3 <leads>' } }));
+    expect(html).toContain('<dt>Sheet</dt><dd>Q3 &lt;leads&gt;</dd>');
+    expect(html).not.toContain('<dt>Encoding</dt>');
+    expect(html).not.toContain('<dt>Delimiter</dt>');
+  });
+
+  it('counts codes it does not know as failed when sent', () => {
+    const live = renderReport(new ReportCollector(info()).finish(summary({ dryRun: false, byError: { invalid_email: 2, rejected: 1, other: 4 }, failed: 7 }), NOW));
+    expect(live).toContain('<dd data-count="send-failed">5</dd>');
+    expect(live).toContain('<g class="bar send"><title>other: 4 rows</title>');
+    expect(live).toContain('<g class="bar data"><title>invalid_email: 2 rows</title>');
   });
 
   it('shows the mapped columns of a very wide file, within a bound', () => {
@@ -293,9 +307,9 @@ describe('report wiring helpers', () => {
     expect(problemColumn(mapping, row, { code: 'malformed_row' })).toBeUndefined();
     // The field is not mapped at all.
     expect(problemColumn(mapping, row, { code: 'invalid_avatar_url' })).toBeUndefined();
-    // LiveDesk's own message names the attribute.
-    expect(problemColumn(mapping, row, { code: 'rejected', message: 'Email has already been taken' })).toBe(3);
-    expect(problemColumn(mapping, row, { code: 'rejected', message: 'Something else' })).toBeUndefined();
+    // A send-stage failure carries the field when LiveDesk named one; without it, no cell is told.
+    expect(problemColumn(mapping, row, { code: 'rejected', field: 'email' })).toBe(3);
+    expect(problemColumn(mapping, row, { code: 'rejected' })).toBeUndefined();
   });
 
   it('finds the repeated cell of an in-file duplicate from its key and value', () => {

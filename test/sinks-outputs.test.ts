@@ -11,6 +11,7 @@ import { CsvLineFile } from '../src/sinks/csv-file.js';
 import { FailureFormat } from '../src/sinks/failures.js';
 import { Journal, JOURNAL_FORMAT } from '../src/sinks/journal.js';
 import { flushAtExit, Outputs } from '../src/sinks/outputs.js';
+import { Sinks } from '../src/sinks/index.js';
 import { resultsHeaderLine } from '../src/sinks/results.js';
 import { emptySummary } from '../src/sinks/summary.js';
 
@@ -32,7 +33,8 @@ function open(dir: string, files: { results?: string; failures?: string } = {}) 
   const summary = emptySummary(false, failures, results);
   const r = files.results === '/dev/full' ? CsvLineFile.append(results) : CsvLineFile.create(results, resultsHeaderLine());
   const f = files.failures === '/dev/full' ? CsvLineFile.append(failures) : CsvLineFile.create(failures, format.headerLine);
-  const outputs = new Outputs(summary, f, format, r, journal, log, (c) => c);
+  const files_ = new Outputs(f, format, r, journal, (c) => c);
+  const outputs = new Sinks(summary, files_, log);
   return { outputs, summary, paths: { results, failures, journal: journalPath } };
 }
 
@@ -60,9 +62,9 @@ describe('Outputs: batched lines', () => {
   it('writes outcome lines at the end of the turn, journal first; a sent mark carries the waiting entries at once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ldi-outputs-'));
     const { outputs, summary, paths } = open(dir);
-    outputs.result({ row: 1, outcome: 'created', contactId: '11', contact: contact(1) });
-    outputs.failure({ row: 2, values: ['P 2', 'bad'], code: 'invalid_email', message: 'not an email' });
-    outputs.result({ row: 3, outcome: 'existing', contactId: '33', contact: contact(3) });
+    outputs.take({ kind: 'created', row: 1, values: [], contactId: '11', contact: contact(1) });
+    outputs.take({ kind: 'failed', row: 2, values: ['P 2', 'bad'], code: 'invalid_email', message: 'not an email' });
+    outputs.take({ kind: 'existing', row: 3, values: [], contactId: '33', contact: contact(3) });
     expect(summary).toMatchObject({ created: 1, existing: 1, failed: 1 });
     // Nothing written yet but the headers.
     expect(lines(paths.results)).toHaveLength(2);
@@ -80,7 +82,7 @@ describe('Outputs: batched lines', () => {
     expect(lines(paths.failures).slice(1, -1).map((l) => l.split(',').at(-3))).toEqual(['2']);
     expectVouched(paths);
 
-    outputs.result({ row: 4, outcome: 'created', contactId: '44', contact: contact(4) });
+    outputs.take({ kind: 'created', row: 4, values: [], contactId: '44', contact: contact(4) });
     outputs.close();
     expect(lines(paths.results).slice(1, -1).map((l) => l.split(',')[0])).toEqual(['1', '3', '4']);
     expect(journalEntries(paths.journal).map((e) => e.s ?? e.r)).toEqual([1, 2, 3, 4, 4]);
@@ -95,8 +97,8 @@ describe('Outputs: batched lines', () => {
     for (let row = 1; row <= 3000; row++) {
       const x = random();
       if (x < 0.3) outputs.markSent(row);
-      if (x < 0.85) outputs.result({ row, outcome: 'created', contactId: String(row), contact: contact(row) });
-      else outputs.failure({ row, values: [`P ${row}`, 'x'], code: 'invalid_email', message: `bad, "quoted"\nline ${row}` });
+      if (x < 0.85) outputs.take({ kind: 'created', row, values: [], contactId: String(row), contact: contact(row) });
+      else outputs.take({ kind: 'failed', row, values: [`P ${row}`, 'x'], code: 'invalid_email', message: `bad, "quoted"\nline ${row}` });
       if (random() < 0.1) {
         await turn();
         expectVouched(paths);
@@ -114,7 +116,7 @@ describe('Outputs: batched lines', () => {
   it('writes a large batch before the turn ends', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ldi-outputs-'));
     const { outputs, paths } = open(dir);
-    for (let row = 1; row <= 2000; row++) outputs.result({ row, outcome: 'created', contactId: String(row), contact: contact(row) });
+    for (let row = 1; row <= 2000; row++) outputs.take({ kind: 'created', row, values: [], contactId: String(row), contact: contact(row) });
     expect(lines(paths.results).length).toBeGreaterThan(1000);
     expectVouched(paths);
     outputs.close();
@@ -124,13 +126,13 @@ describe('Outputs: batched lines', () => {
   it.runIf(existsSync('/dev/full'))('a write error: the journal keeps what it vouches for, later calls and close() fail with it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ldi-outputs-'));
     const { outputs, paths } = open(dir, { failures: '/dev/full' });
-    outputs.result({ row: 1, outcome: 'created', contactId: '11', contact: contact(1) });
-    outputs.failure({ row: 2, values: ['P 2', 'bad'], code: 'invalid_email', message: 'not an email' });
+    outputs.take({ kind: 'created', row: 1, values: [], contactId: '11', contact: contact(1) });
+    outputs.take({ kind: 'failed', row: 2, values: ['P 2', 'bad'], code: 'invalid_email', message: 'not an email' });
     await turn();
     // The journal and the results file were written before the failures file failed.
     expect(journalEntries(paths.journal).map((e) => e.r)).toEqual([1, 2]);
     expect(lines(paths.results)).toHaveLength(3);
-    expect(() => outputs.result({ row: 3, outcome: 'created', contactId: '33', contact: contact(3) })).toThrow(/cannot write \/dev\/full/);
+    expect(() => outputs.take({ kind: 'created', row: 3, values: [], contactId: '33', contact: contact(3) })).toThrow(/cannot write \/dev\/full/);
     expect(() => outputs.markSent(4)).toThrow(/cannot write \/dev\/full/);
     expect(() => outputs.close()).toThrow(/cannot write \/dev\/full/);
     expect(journalEntries(paths.journal).map((e) => e.r)).toEqual([1, 2]);
@@ -139,7 +141,7 @@ describe('Outputs: batched lines', () => {
   it('process.exit (a second Ctrl-C) still writes the waiting lines: the exit hook flushes every open Outputs', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ldi-outputs-'));
     const { outputs, paths } = open(dir);
-    for (let row = 1; row <= 5; row++) outputs.result({ row, outcome: 'created', contactId: String(row), contact: contact(row) });
+    for (let row = 1; row <= 5; row++) outputs.take({ kind: 'created', row, values: [], contactId: String(row), contact: contact(row) });
     expect(process.listeners('exit')).toContain(flushAtExit);
     flushAtExit();
     expect(journalEntries(paths.journal).map((e) => e.r)).toEqual([1, 2, 3, 4, 5]);

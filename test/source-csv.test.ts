@@ -2,7 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openCsvSource, sniffDelimiter, SourceError } from '../src/source/csv-source.js';
+import { sniffDelimiter } from '../src/source/csv-dialect.js';
+import { openCsvSource } from '../src/source/csv-source.js';
+import { SourceError } from '../src/source/errors.js';
 import type { SourceRecord } from '../src/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ldi-source-'));
@@ -16,7 +18,7 @@ async function all(path: string, opts = {}): Promise<{ header: string[]; delimit
   const src = await openCsvSource(path, opts);
   const recs: SourceRecord[] = [];
   for await (const r of src.records) recs.push(r);
-  return { header: src.header, delimiter: src.delimiter, recs };
+  return { header: src.header, delimiter: src.format.delimiter, recs };
 }
 
 describe('openCsvSource', () => {

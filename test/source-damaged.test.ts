@@ -2,13 +2,9 @@ import { createWriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_MAX_COLUMNS,
-  DEFAULT_MAX_FIELD_BYTES,
-  DEFAULT_MAX_RECORD_BYTES,
-  openCsvSource,
-  SourceError,
-} from '../src/source/csv-source.js';
+import { openCsvSource } from '../src/source/csv-source.js';
+import { SourceError } from '../src/source/errors.js';
+import { DEFAULT_MAX_COLUMNS, DEFAULT_MAX_FIELD_BYTES, DEFAULT_MAX_RECORD_BYTES } from '../src/source/limits.js';
 import type { SourceRecord } from '../src/types.js';
 import { readAll, scratchFiles } from './helpers/source.js';
 

@@ -3,8 +3,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { fixtures } from '../fixtures/make-fixtures.mjs';
-import { detectEncoding } from '../src/source/encoding.js';
-import { EncodingError, normalizeEncodingName, openCsvSource, SourceError } from '../src/source/csv-source.js';
+import { detectEncoding, normalizeEncodingName } from '../src/source/encoding.js';
+import { openCsvSource } from '../src/source/csv-source.js';
+import { EncodingError, SourceError } from '../src/source/errors.js';
 import { readAll, scratchFiles } from './helpers/source.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');

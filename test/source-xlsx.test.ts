@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
 import { CONTACTS_SHEET_ROWS, entryTexts, fixtures, rawWorkbook, repack, zipOf } from '../fixtures/xlsx/make-xlsx.mjs';
-import { detectMapping, extractRow, validateContact } from '../src/map/index.js';
-import { openCsvSource, SourceError } from '../src/source/csv-source.js';
+import { detectMapping, isBlankRow, mapRow } from '../src/map/index.js';
+import { openCsvSource } from '../src/source/csv-source.js';
+import { SourceError } from '../src/source/errors.js';
 import { classifyFormat, formatNumber, plainNumber, serialToIso } from '../src/source/xlsx-format.js';
-import { columnLetters, openXlsxSource, type XlsxSourceOptions } from '../src/source/xlsx-source.js';
+import { columnLetters } from '../src/source/xlsx-sheet.js';
+import { openXlsxSource, type XlsxSourceOptions } from '../src/source/xlsx-source.js';
 import type { SourceRecord } from '../src/types.js';
 
 const fx = (name: string): string => join(import.meta.dirname, '..', 'fixtures', 'xlsx', name);
@@ -93,7 +95,7 @@ describe('openXlsxSource on contacts.xlsx', () => {
 
     const mapping = detectMapping(xlsx.header);
     expect(mapping).toEqual(detectMapping(csv.header));
-    const outcome = (values: string[]): unknown => (values.every((v) => v.trim() === '') ? 'skipped' : validateContact(extractRow(values, mapping)));
+    const outcome = (values: string[]): unknown => (isBlankRow(values) ? 'skipped' : mapRow(values, mapping, {}));
     expect(xlsx.recs.map((r) => outcome(r.values))).toEqual(csvRecs.map((r) => outcome(r.values)));
   });
 
@@ -103,8 +105,8 @@ describe('openXlsxSource on contacts.xlsx', () => {
   });
 
   it('picks another sheet by name, ignoring case', async () => {
-    expect((await openXlsxSource(fx('contacts.xlsx'))).sheet).toBe('Contacts');
-    expect((await openXlsxSource(fx('contacts.xlsx'), { sheet: 'notes' })).sheet).toBe('Notes');
+    expect((await openXlsxSource(fx('contacts.xlsx'))).format.sheet).toBe('Contacts');
+    expect((await openXlsxSource(fx('contacts.xlsx'), { sheet: 'notes' })).format.sheet).toBe('Notes');
     const { header, recs } = await read(fx('contacts.xlsx'), { sheet: 'notes' });
     expect(header).toEqual(['Note', 'Author', 'Done']);
     expect(recs.map((r) => [r.row, ...r.values])).toEqual([

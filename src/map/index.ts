@@ -8,15 +8,7 @@
 export {
   ATTRIBUTE_KEYS,
   MappingError,
-  describeMapping,
-  describeOrigin,
-  detectMapping,
   hasAnyField,
-  loadMappingFile,
-  mappingReport,
-  mappingToSpec,
-  normalizeHeaderName,
-  resolveMappingSpec,
   type AttributeColumn,
   type AttributeKey,
   type FieldSource,
@@ -24,16 +16,19 @@ export {
   type MappingSpec,
   type ResolvedMapping,
 } from './mapping.js';
-export { cleanName, cleanText, extractRow, isBlank, normalizeEmail, normalizePhone } from './normalize.js';
+export { detectMapping } from './detect.js';
+export { loadMappingFile, resolveMappingSpec } from './mapping-file.js';
+export { describeMapping, describeOrigin, mappingReport, mappingToSpec } from './describe.js';
+export { normalizeHeaderName } from './names.js';
+export { cleanName, cleanText, isBlank, normalizeEmail, normalizePhone } from './normalize.js';
 export { checkPhone, isCountryCode, toCountryCode, type CountryCode, type PhoneCheck } from './phone.js';
 export { PRESETS, findPreset, type Preset } from './presets.js';
 export {
   NO_CONTACT_DATA_MESSAGE,
   mapRow,
-  normalizeContact,
-  validateContact,
   type MapOptions,
   type MappedContact,
   type Validation,
 } from './validate.js';
-export { InFileDuplicates, SIZING_ROWS, TableSizing, cellBytes, type DuplicateKey, type InFileDuplicate } from './dedupe.js';
+export { InFileDuplicates, type DuplicateKey, type InFileDuplicate } from './dedupe.js';
+export { MapStage, isBlankRow, type MapStageOptions } from './stage.js';

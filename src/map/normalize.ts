@@ -1,8 +1,6 @@
 // Picking a row's raw values out of its cells, and normalizing them. Pure and per-row hot: every
 // regex is compiled once here, and the common case (clean input) allocates nothing but the result.
 
-import { CONTACT_FIELDS, type ContactFields } from '../types.js';
-import type { ResolvedMapping } from './mapping.js';
 
 /**
  * Invisible characters removed from every field: NUL and the other C0/C1 control characters that
@@ -76,35 +74,3 @@ export function isBlank(value: string): boolean {
   return BLANK.test(value);
 }
 
-/**
- * The raw values a row gives for each mapped field, trimmed. A `columns` source takes the first
- * candidate with something visible in it, valid or not; a `join` source joins its non-empty parts
- * with one space. Fields with no value are absent. The pipeline uses mapRow, which tries each
- * candidate until one is valid; this is for looking at a row's raw values.
- */
-export function extractRow(values: string[], m: ResolvedMapping): ContactFields {
-  const out: ContactFields = {};
-  for (const field of CONTACT_FIELDS) {
-    const source = m.fields[field];
-    if (source === undefined) continue;
-    const columns = source.columns;
-    if (source.kind === 'columns') {
-      for (let i = 0; i < columns.length; i++) {
-        const value = values[columns[i]!];
-        if (value !== undefined && value !== '' && !isBlank(value)) {
-          out[field] = value.trim();
-          break;
-        }
-      }
-    } else {
-      let joined = '';
-      for (let i = 0; i < columns.length; i++) {
-        const value = values[columns[i]!];
-        if (value === undefined || value === '' || isBlank(value)) continue;
-        joined = joined === '' ? value.trim() : joined + ' ' + value.trim();
-      }
-      if (joined !== '') out[field] = joined;
-    }
-  }
-  return out;
-}

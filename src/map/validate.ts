@@ -1,7 +1,8 @@
 // One row → a normalized, validated LiveDesk contact. Pure and per-row hot: regexes are compiled
 // once, and a valid row allocates little beyond its result object.
 
-import { CONTACT_FIELDS, type ContactField, type ContactFields, type ErrorCode } from '../types.js';
+import type { ErrorCode } from '../errors.js';
+import type { ContactFields } from '../types.js';
 import type { AttributeColumn, ResolvedMapping } from './mapping.js';
 import { cleanName, cleanText, isBlank, normalizeEmail, normalizePhone } from './normalize.js';
 import { checkPhone, type CountryCode } from './phone.js';
@@ -231,45 +232,3 @@ function attributeValues(values: readonly string[], list: readonly AttributeColu
   }
   return out;
 }
-
-const SINGLE_FIELD_ORDER: readonly ContactField[] = ['name', 'email', 'phone_number', 'avatar_url', 'identifier'];
-/** One column per field, in SINGLE_FIELD_ORDER: how validateContact feeds a plain contact to mapRow. */
-const SINGLE_COLUMN_MAPPING: ResolvedMapping = {
-  fields: Object.fromEntries(SINGLE_FIELD_ORDER.map((f, i) => [f, { kind: 'columns', columns: [i] }])),
-  header: [...SINGLE_FIELD_ORDER],
-  ignored: [],
-  detected: false,
-};
-
-/**
- * Normalizes and validates a contact given as raw field values (one candidate per field), by the
- * same rules as mapRow. For tests and callers that already hold a contact.
- */
-export function validateContact(raw: ContactFields, opts: MapOptions = {}): Validation {
-  const values = SINGLE_FIELD_ORDER.map((f) => raw[f] ?? '');
-  return mapRow(values, SINGLE_COLUMN_MAPPING, opts);
-}
-
-/**
- * A contact's fields cleaned the way mapRow cleans them before validating (phone formatting
- * removed but not converted to E.164); empty values become absent.
- */
-export function normalizeContact(raw: ContactFields): ContactFields {
-  const out: ContactFields = {};
-  for (const field of CONTACT_FIELDS) {
-    const value = raw[field];
-    if (value === undefined) continue;
-    const v = CLEANERS[field](value);
-    if (v !== '') out[field] = v;
-  }
-  return out;
-}
-
-/** How each field is cleaned before validation. */
-const CLEANERS: Record<ContactField, (v: string) => string> = {
-  name: cleanName,
-  email: normalizeEmail,
-  phone_number: normalizePhone,
-  avatar_url: cleanText,
-  identifier: cleanText,
-};

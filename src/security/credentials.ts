@@ -4,11 +4,13 @@
 // No message built here ever holds a key or secret, not even a prefix: a message names the
 // variable, the file and the line, and nothing read from the file.
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { UsageError } from '../errors.js';
 
 /** Credentials missing, unreadable or unsafe: a configuration error (exit 2), nothing sent. */
-export class CredentialsError extends Error {
-  readonly code = 'credentials_error';
-  override readonly name = 'CredentialsError';
+export class CredentialsError extends UsageError {
+  constructor(message: string) {
+    super(message, { code: 'credentials_error' });
+  }
 }
 
 export interface Credentials {

@@ -2,11 +2,13 @@
 // over plain http anyone on the path can read them: http is allowed only to this machine (the
 // stand-in, a local tunnel) unless the person says otherwise with --allow-insecure-http.
 import { isIPv4, isIPv6 } from 'node:net';
+import { UsageError } from '../errors.js';
 
 /** The base URL would send the credentials in clear text: exit 2, nothing sent. */
-export class TransportError extends Error {
-  readonly code = 'transport_error';
-  override readonly name = 'TransportError';
+export class TransportError extends UsageError {
+  constructor(message: string) {
+    super(message, { code: 'transport_error' });
+  }
 }
 
 /**

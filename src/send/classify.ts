@@ -1,9 +1,7 @@
 // Every HTTP answer and network error is classified here, once; the rest of the pipeline reads
 // only the class. Pure: no I/O, the clock is passed in.
-import type { ErrorCode } from '../types.js';
+import type { ErrorCode, RetryCode } from '../errors.js';
 import type { HttpAnswer } from './client.js';
-
-export type RetryCode = Extract<ErrorCode, 'server_error' | 'rate_limited' | 'network' | 'timeout'>;
 
 export type Classified =
   | { kind: 'success'; contactId: string }
@@ -16,8 +14,18 @@ export type Classified =
       /** The request may have reached LiveDesk and created the contact. */
       ambiguous: boolean;
     }
-  | { kind: 'row'; code: Extract<ErrorCode, 'rejected' | 'bad_response'>; message: string; taken: boolean }
+  | {
+      kind: 'row';
+      code: Extract<ErrorCode, 'rejected' | 'bad_response'>;
+      message: string;
+      taken: boolean;
+      /** The contact field LiveDesk named (422 `attributes`, or its message), for people to find the cell. */
+      field?: string;
+    }
   | { kind: 'fatal'; message: string };
+
+/** Everything but success: what a request that did not land says. */
+export type NotLanded = Exclude<Classified, { kind: 'success' }>;
 
 export interface ClassifyContext {
   inboxId: string;
@@ -169,12 +177,38 @@ export function classifyAnswer(a: HttpAnswer, ctx: ClassifyContext): Classified 
     };
   }
   const message = serverMessage(a);
+  const field = rejectedField(a.body, message);
   return {
     kind: 'row',
     code: 'rejected',
     taken: s === 422 && /already been taken/i.test(message),
     message: `LiveDesk rejected the row (HTTP ${s}): ${message}`,
+    ...(field === undefined ? {} : { field }),
   };
+}
+
+const CONTACT_ATTRIBUTES = new Set(['name', 'email', 'phone_number', 'identifier', 'avatar_url']);
+// Older Chatwoot sends only `message`, worded per attribute ("Email has already been taken",
+// "Phone number should be in e164 format").
+const FIELD_IN_MESSAGE: ReadonlyArray<[RegExp, string]> = [
+  [/\bemail\b/i, 'email'],
+  [/\bphone/i, 'phone_number'],
+  [/\bidentifier\b/i, 'identifier'],
+  [/\bavatar/i, 'avatar_url'],
+];
+
+/** The first contact field a 4xx names: its `attributes` list, else its message. */
+function rejectedField(body: string, message: string): string | undefined {
+  try {
+    const attrs = (JSON.parse(body) as { attributes?: unknown } | null)?.attributes;
+    if (Array.isArray(attrs)) {
+      const named = attrs.find((a): a is string => typeof a === 'string' && CONTACT_ATTRIBUTES.has(a));
+      if (named !== undefined) return named;
+    }
+  } catch {
+    // not JSON: the message may still name it
+  }
+  return FIELD_IN_MESSAGE.find(([re]) => re.test(message))?.[1];
 }
 
 // Certificate checks that failed: nothing was sent, and no retry will make the certificate good.

@@ -93,7 +93,7 @@ interface ExchangeEnv {
  * about as long as the number of requests in flight; behind one slow request, the settled ones
  * are swept out once they outnumber the live ones four to one.
  */
-class DeadlineQueue {
+export class DeadlineQueue {
   private head: Exchange | undefined;
   private tail: Exchange | undefined;
   private timer: NodeJS.Timeout | undefined;

@@ -1,52 +1,36 @@
-// Send one valid row to LiveDesk and decide its outcome: pace, retry with backoff, and settle the
-// cases where LiveDesk already has the contact — because of our own earlier request that got no
-// answer, or because it was there before (--on-existing).
-import pRetry, { AbortError } from 'p-retry';
+// One valid row → its outcome in LiveDesk. The decision table, in order:
+//   create answered with an ID            → created
+//   create answered "already been taken"  → search for the holder, then by --on-existing (and by
+//                                            whether our own earlier request may have made it):
+//                                            existing / updated / already_exists / rejected
+//   create refused for the row's data     → failed (rejected, bad_response)
+//   no answer and no unique key           → unconfirmed (a resend could create a second copy)
+//   retries used up                       → failed with the last reason
+//   credentials refused, inbox unknown    → fatal: the run stops
+//   the run stopped first                 → notSent (--resume settles it)
 import type { OnExisting } from '../options.js';
-import type { ContactFields, ErrorCode, Outcome, ValidRow } from '../types.js';
-import { DEFAULT_BACKOFF, retryDelayMs, sleep, type BackoffPolicy } from './backoff.js';
-import { classifyAnswer, classifyError, type Classified } from './classify.js';
-import type { LiveDeskClient } from './client.js';
-import { findExisting, LookupError } from './lookup.js';
+import type { ContactFields, Failed, Landed, Outcome, ValidRow } from '../types.js';
+import type { ErrorCode } from '../errors.js';
+import { classifyAnswer, type NotLanded } from './classify.js';
 import type { KeyLock } from './key-lock.js';
-import type { RatePacer } from './rate.js';
+import { findExisting } from './lookup.js';
+import { request, type RequestContext, type Stopped } from './request.js';
 
-export interface SendStats {
-  requests: number;
-  retries: number;
-}
-
-export interface SenderContext {
-  client: LiveDeskClient;
-  pacer: RatePacer;
+export interface SenderContext extends RequestContext {
   keyLock: KeyLock;
-  inboxId: number | string;
-  baseUrl: string;
-  /** Retries after the first attempt. */
-  retries: number;
   onExisting: OnExisting;
-  /** Aborted when the run stops: no new attempt starts, waits end early. */
-  stop: AbortSignal;
-  stats: SendStats;
   /** Called once, right before a row's first request (the journal's "sent" mark). */
   markSent: (row: number) => void;
-  backoff?: BackoffPolicy;
-  onRetry?: (row: number, c: Extract<Classified, { kind: 'retry' }>, delayMs: number) => void;
 }
 
-/** Every row ends in one outcome; `fatal` ends the run, `notSent` is a row the stop caught. */
-export type SendResult = Outcome | { kind: 'fatal'; row: number; message: string } | { kind: 'notSent'; row: number };
+/** Credentials refused, inbox unknown, a redirect: nothing more will succeed, the run stops. */
+export interface Fatal {
+  kind: 'fatal';
+  row: number;
+  message: string;
+}
 
-class Retryable extends Error {
-  constructor(readonly c: Extract<Classified, { kind: 'retry' }>) {
-    super(c.message);
-  }
-}
-class Settled extends Error {
-  constructor(readonly result: SendResult) {
-    super('settled');
-  }
-}
+export type SendResult = Outcome | Fatal;
 
 /** The values LiveDesk treats as unique; rows sharing one must not be in flight together. */
 export function uniqueKeys(c: ContactFields): string[] {
@@ -65,137 +49,104 @@ const UNCONFIRMED =
  *   treat LiveDesk's "already taken" as our own contact, and never resend a row without keys.
  */
 export async function sendRow(row: ValidRow, ctx: SenderContext, maybeSent = false): Promise<SendResult> {
-  const keys = uniqueKeys(row.contact);
   // Only email and identifier have unique indexes: a resend racing a create that is still in
   // progress is refused only for them, so a phone-only row is as unprotected as a name-only one.
   const resendSafe = Boolean(row.contact.email || row.contact.identifier);
-  if (maybeSent && !resendSafe) return failedRow(row, 'unconfirmed', `sent by the run that was stopped, with no answer: ${UNCONFIRMED}`);
-  const release = await ctx.keyLock.acquire(keys);
+  if (maybeSent && !resendSafe) return failed(row, 'unconfirmed', `sent by the run that was stopped, with no answer: ${UNCONFIRMED}`);
+  const release = await ctx.keyLock.acquire(uniqueKeys(row.contact));
   try {
-    return await attemptWithRetries(row, resendSafe, maybeSent, ctx);
+    return await create(row, ctx, resendSafe, maybeSent);
   } finally {
     release();
   }
 }
 
-function failedRow(row: ValidRow, code: ErrorCode, message: string): Outcome {
-  return { kind: 'failed', row: row.row, values: row.values, contact: row.contact, code, message };
-}
-
-function landed(kind: 'created' | 'existing' | 'updated', row: ValidRow, contactId: string): Outcome {
-  return { kind, row: row.row, values: row.values, contact: row.contact, contactId };
-}
-
-async function attemptWithRetries(row: ValidRow, hasKey: boolean, maybeSent: boolean, ctx: SenderContext): Promise<SendResult> {
-  const body = { inbox_id: ctx.inboxId, ...row.contact };
-  const classifyCtx = { inboxId: String(ctx.inboxId), baseUrl: ctx.baseUrl };
+async function create(row: ValidRow, ctx: SenderContext, resendSafe: boolean, maybeSent: boolean): Promise<SendResult> {
+  if (ctx.stop.aborted) return notSent(row);
   let ambiguous = maybeSent;
-  let attempts = 0;
-
-  const request = async (send: () => Promise<import('./client.js').HttpAnswer>): Promise<Classified> => {
-    await ctx.pacer.take(ctx.stop);
-    if (ctx.stop.aborted) throw new AbortError(new Settled({ kind: 'notSent', row: row.row }));
-    ctx.stats.requests++;
-    let c: Classified;
-    try {
-      c = classifyAnswer(await send(), { ...classifyCtx, now: Date.now() });
-    } catch (err) {
-      c = classifyError(err);
-    }
-    if (c.kind === 'retry' && c.code === 'rate_limited') ctx.pacer.throttled();
-    else if (c.kind !== 'retry') ctx.pacer.succeeded();
-    return c;
-  };
-
-  /** LiveDesk said the email, phone or identifier is taken: find who has it and settle the row. */
-  const settleTaken = async (message: string): Promise<Outcome> => {
-    let found: string | undefined;
-    try {
-      found = await findExisting(ctx, row.contact);
-    } catch (e) {
-      if (!(e instanceof LookupError)) throw e;
-      // A busy or flaky search: retry the whole attempt (the create will be "taken" again).
-      if (e.c.kind === 'retry') throw new Retryable(e.c);
-      if (e.c.kind === 'fatal') throw new AbortError(new Settled({ kind: 'fatal', row: row.row, message: e.c.message }));
-      return failedRow(row, 'rejected', `${message}; ${e.message}`);
-    }
-    if (ambiguous && ctx.onExisting !== 'update') {
-      // Our own earlier request (no answer, or a stopped run) most likely created it. With
-      // --on-existing update the update is sent anyway: it is harmless if we created the contact,
-      // and it may be what a stopped run had not finished.
-      return found !== undefined ? landed('existing', row, found) : failedRow(row, 'rejected', `${message}; the contact could not be found by search to record its ID`);
-    }
-    if (ctx.onExisting === 'fail') {
-      return failedRow(row, 'already_exists', `${message}${found !== undefined ? ` (LiveDesk contact ${found})` : ''}; --on-existing fail was chosen`);
-    }
-    if (found === undefined) return failedRow(row, 'rejected', `${message}; no contact with this email, phone or identifier was found by search`);
-    if (ctx.onExisting === 'skip') return landed('existing', row, found);
-    const { inbox_id: _inbox, ...fields } = body;
-    const u = await request(() => ctx.client.updateContact(found, fields));
-    if (u.kind === 'success') return landed('updated', row, found);
-    if (u.kind === 'retry') throw new Retryable(u);
-    if (u.kind === 'fatal') throw new AbortError(new Settled({ kind: 'fatal', row: row.row, message: u.message }));
-    return failedRow(row, u.code, `updating LiveDesk contact ${found}: ${u.message}`);
-  };
-
-  const attempt = async (): Promise<SendResult> => {
-    if (ctx.stop.aborted) throw new AbortError(new Settled({ kind: 'notSent', row: row.row }));
-    if (attempts === 0) ctx.markSent(row.row);
-    attempts++;
-    const c = await request(() => ctx.client.createContact(body));
-    switch (c.kind) {
-      case 'success':
-        return landed('created', row, c.contactId);
-      case 'fatal':
-        throw new AbortError(new Settled({ kind: 'fatal', row: row.row, message: c.message }));
-      case 'row':
-        if (c.taken) return settleTaken(c.message);
-        throw new AbortError(new Settled(failedRow(row, c.code, c.message)));
-      case 'retry':
-        if (c.ambiguous) ambiguous = true;
-        if (ambiguous && !hasKey) {
-          // Nothing unique would make LiveDesk refuse a second copy, so a resend could duplicate it.
-          throw new AbortError(new Settled(failedRow(row, 'unconfirmed', `${c.message}; ${UNCONFIRMED}`)));
-        }
-        throw new Retryable(c);
-    }
-  };
-
-  const onFailedAttempt = async (error: Error, attemptNumber: number, retriesLeft: number): Promise<void> => {
-    if (!(error instanceof Retryable) || retriesLeft <= 0 || ctx.stop.aborted) return;
-    ctx.stats.retries++;
-    const delay = retryDelayMs(attemptNumber, error.c.retryAfterMs, ctx.backoff ?? DEFAULT_BACKOFF);
-    if (error.c.retryAfterMs !== undefined) ctx.pacer.pauseFor(delay);
-    ctx.onRetry?.(row.row, error.c, delay);
-    await sleep(delay, ctx.stop);
-  };
-
-  try {
-    // p-retry sets up per call (options, an abort listener, a timer check), which the bench showed
-    // on a row that never needs it: the first attempt runs bare, and only a row that fails it
-    // gets the retry loop, with the same policy as if p-retry had run from the start.
-    try {
-      return await attempt();
-    } catch (e) {
-      if (e instanceof AbortError) throw e.originalError;
-      if (!(e instanceof Error) || e instanceof TypeError || ctx.retries === 0) throw e;
-      await onFailedAttempt(e, 1, ctx.retries);
-    }
-    return await pRetry(attempt, {
-      retries: ctx.retries - 1,
-      minTimeout: 0,
-      maxTimeout: 0,
-      randomize: false,
-      onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => onFailedAttempt(error, attemptNumber + 1, retriesLeft),
-    });
-  } catch (err) {
-    if (err instanceof Settled) return err.result;
-    if (err instanceof Retryable) {
-      // Stopped between retries: the row goes back to "not sent" for --resume, which knows from
-      // the journal's sent mark that the earlier request may have landed.
-      if (ctx.stop.aborted) return { kind: 'notSent', row: row.row };
-      return failedRow(row, err.c.code, `${err.c.message} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'})`);
-    }
-    throw err;
+  const { answer, attempts } = await request(ctx, {
+    // The journal's sent mark goes out before the first request, never for a row that waited for
+    // its slot and was then stopped.
+    beforeSend: (attempt) => attempt === 1 && ctx.markSent(row.row),
+    send: () => ctx.client.createContact({ inbox_id: ctx.inboxId, ...row.contact }),
+    read: readContactId(ctx),
+    mayRetry: (c) => {
+      if (c.ambiguous) ambiguous = true;
+      // Nothing unique would make LiveDesk refuse a second copy, so a resend could duplicate it.
+      return !(ambiguous && !resendSafe);
+    },
+  });
+  switch (answer.kind) {
+    case 'success':
+      return landed('created', row, answer.contactId);
+    case 'row':
+      if (answer.taken) return settleTaken(row, ctx, answer, ambiguous);
+      return failed(row, answer.code, answer.message, answer.field);
+    case 'retry':
+      if (ambiguous && !resendSafe) return failed(row, 'unconfirmed', `${answer.message}; ${UNCONFIRMED}`);
+      return failed(row, answer.code, `${answer.message} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'})`);
+    default:
+      return ended(row, answer);
   }
+}
+
+/** LiveDesk said the email, phone or identifier is taken: find who has it and settle the row. */
+async function settleTaken(row: ValidRow, ctx: SenderContext, taken: Extract<NotLanded, { kind: 'row' }>, ambiguous: boolean): Promise<SendResult> {
+  const { message, field } = taken;
+  const search = await findExisting(ctx, row.contact);
+  if (search.kind !== 'searched') {
+    if (search.kind === 'row' || search.kind === 'retry') return failed(row, search.kind === 'row' ? 'rejected' : search.code, `${message}; ${search.message}`, field);
+    return ended(row, search);
+  }
+  const found = search.id;
+  if (ambiguous && ctx.onExisting !== 'update') {
+    // Our own earlier request (no answer, or a stopped run) most likely created it. With
+    // --on-existing update the update is sent anyway: it is harmless if we created the contact,
+    // and it may be what a stopped run had not finished.
+    return found !== undefined ? landed('existing', row, found) : failed(row, 'rejected', `${message}; the contact could not be found by search to record its ID`, field);
+  }
+  if (ctx.onExisting === 'fail') {
+    return failed(row, 'already_exists', `${message}${found !== undefined ? ` (LiveDesk contact ${found})` : ''}; --on-existing fail was chosen`, field);
+  }
+  if (found === undefined) return failed(row, 'rejected', `${message}; no contact with this email, phone or identifier was found by search`, field);
+  if (ctx.onExisting === 'skip') return landed('existing', row, found);
+
+  const { answer, attempts } = await request(ctx, { send: () => ctx.client.updateContact(found, row.contact), read: readContactId(ctx) });
+  switch (answer.kind) {
+    case 'success':
+      return landed('updated', row, found);
+    case 'row':
+      return failed(row, answer.code, `updating LiveDesk contact ${found}: ${answer.message}`, answer.field);
+    case 'retry':
+      return failed(row, answer.code, `updating LiveDesk contact ${found}: ${answer.message} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'})`);
+    default:
+      return ended(row, answer);
+  }
+}
+
+function readContactId(ctx: RequestContext): (a: Parameters<typeof classifyAnswer>[0]) => ReturnType<typeof classifyAnswer> {
+  return (a) => classifyAnswer(a, { inboxId: String(ctx.inboxId), baseUrl: ctx.baseUrl, now: Date.now() });
+}
+
+/** The run stops (fatal) or has stopped: the row is not settled here. */
+function ended(row: ValidRow, answer: Extract<NotLanded, { kind: 'fatal' }> | Stopped): SendResult {
+  return answer.kind === 'fatal' ? { kind: 'fatal', row: row.row, message: answer.message } : notSent(row);
+}
+
+function notSent(row: ValidRow): Outcome {
+  return { kind: 'notSent', row: row.row };
+}
+
+function failed(row: ValidRow, code: ErrorCode, message: string, field?: string): Failed {
+  const f: Failed = { kind: 'failed', row: row.row, values: row.values, contact: row.contact, code, message };
+  if (field !== undefined) {
+    f.field = field;
+    const value = (row.contact as Record<string, unknown>)[field];
+    if (typeof value === 'string') f.value = value;
+  }
+  return f;
+}
+
+function landed<K extends 'created' | 'existing' | 'updated'>(kind: K, row: ValidRow, contactId: string): Landed<K> {
+  return { kind, row: row.row, values: row.values, contact: row.contact, contactId } as Landed<K>;
 }

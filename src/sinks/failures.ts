@@ -1,6 +1,6 @@
 // failures.csv: each failed row with the input's own columns, so a person can fix it in a
 // spreadsheet and feed the file straight back in, plus why it failed.
-import type { ErrorCode } from '../types.js';
+import type { ErrorCode } from '../errors.js';
 import { csvLine } from './csv-file.js';
 import type { CellFilter } from './results.js';
 

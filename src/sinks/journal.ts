@@ -15,7 +15,7 @@
 // which resume redoes.
 import { closeSync, createReadStream, existsSync, fsync, fsyncSync, ftruncateSync, openSync, statSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { ErrorCode } from '../types.js';
+import { UsageError, type ErrorCode } from '../errors.js';
 import { writeAllSync } from './csv-file.js';
 import { RowSet } from './row-set.js';
 
@@ -44,8 +44,10 @@ export interface JournalEntry {
 }
 
 /** The journal is not this job's, or cannot be read: exit 2 with the reason. */
-export class JournalError extends Error {
-  readonly code = 'journal_error';
+export class JournalError extends UsageError {
+  constructor(message: string) {
+    super(message, { code: 'journal_error' });
+  }
 }
 
 export interface ResumeState {

@@ -1,10 +1,14 @@
 // One run at a time per set of output files: a second run that would write the same journal is
 // refused while the first is alive; a lock left by a process that died is taken over.
 import { hostname } from 'node:os';
+import { UsageError } from '../errors.js';
 import { openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs';
 
-export class LockError extends Error {
-  readonly code = 'lock_error';
+/** Another run holds these output files: exit 2, nothing sent. */
+export class LockError extends UsageError {
+  constructor(message: string) {
+    super(message, { code: 'lock_error' });
+  }
 }
 
 interface LockInfo {

@@ -9,12 +9,11 @@
 // vouch for, so the files hold whole lines and never a line the journal lacks. Every waiting
 // line is written by close(), when the process exits (a second Ctrl-C calls process.exit), and
 // as soon as a batch grows past MAX_WAITING characters.
-import type { Logger } from '../log.js';
+import type { Outcome } from '../types.js';
 import type { CsvLineFile } from './csv-file.js';
-import type { FailureFormat, FailureRecord } from './failures.js';
+import type { FailureFormat } from './failures.js';
 import type { Journal } from './journal.js';
-import { resultLine, type CellFilter, type ResultRecord } from './results.js';
-import { countFailure, type Summary } from './summary.js';
+import { resultLine, type CellFilter } from './results.js';
 
 /** A batch this large is written at once, whatever the turn: bounds memory in a long synchronous stretch. */
 const MAX_WAITING = 64 * 1024;
@@ -39,12 +38,10 @@ export class Outputs {
   private broken: Error | undefined;
 
   constructor(
-    private readonly summary: Summary,
     private readonly failures: CsvLineFile,
     private readonly failureFormat: FailureFormat,
     private readonly results: CsvLineFile | undefined,
     private readonly journal: Journal | undefined,
-    private readonly log: Logger,
     private readonly cell: CellFilter,
   ) {
     open.add(this);
@@ -64,24 +61,32 @@ export class Outputs {
     }
   }
 
-  result(r: ResultRecord): void {
-    if (this.broken) throw this.broken;
-    const line = resultLine(r, this.cell);
-    if (r.outcome === 'would_create') this.summary.wouldCreate++;
-    else this.summary[r.outcome]++;
-    if (r.outcome !== 'would_create') this.journal?.record({ row: r.row, kind: r.outcome, file: 'results', line });
-    this.results?.add(line);
-    this.written();
-  }
-
-  failure(f: FailureRecord): void {
-    if (this.broken) throw this.broken;
-    countFailure(this.summary, f.code, f.row, f.message);
-    this.log.info({ row: f.row, error: f.code }, `row ${f.row}: ${f.code}: ${f.message}`);
-    const line = this.failureFormat.line(f);
-    this.journal?.record({ row: f.row, kind: 'failed', code: f.code, file: 'failures', line });
-    this.failures.add(line);
-    this.written();
+  /** A row's outcome: journaled (live runs), then one line in the results or failures file. */
+  take(o: Outcome): void {
+    switch (o.kind) {
+      case 'created':
+      case 'existing':
+      case 'updated':
+      case 'would_create': {
+        if (this.broken) throw this.broken;
+        const line = resultLine(o.kind === 'would_create' ? { ...o, contactId: '' } : o, this.cell);
+        if (o.kind !== 'would_create') this.journal?.record({ row: o.row, kind: o.kind, file: 'results', line });
+        this.results?.add(line);
+        this.written();
+        return;
+      }
+      case 'failed': {
+        if (this.broken) throw this.broken;
+        const line = this.failureFormat.line(o);
+        this.journal?.record({ row: o.row, kind: 'failed', code: o.code, file: 'failures', line });
+        this.failures.add(line);
+        this.written();
+        return;
+      }
+      default:
+        // valid (dry run), skipped, notSent: no line in either file.
+        return;
+    }
   }
 
   /** Writes every waiting line now: the journal's entries first, then the output files'. */

@@ -10,7 +10,7 @@ export type ResultOutcome = 'created' | 'existing' | 'updated' | 'would_create';
 
 export interface ResultRecord {
   row: number;
-  outcome: ResultOutcome;
+  kind: ResultOutcome;
   contactId: string;
   contact: ContactFields;
 }
@@ -26,7 +26,7 @@ export function resultLine(r: ResultRecord, cell: CellFilter = asIs): string {
   const c = r.contact;
   return csvLine([
     String(r.row),
-    r.outcome,
+    r.kind,
     cell(r.contactId),
     cell(c.name ?? ''),
     cell(c.email ?? ''),

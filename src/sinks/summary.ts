@@ -1,6 +1,7 @@
 // The run's totals: printed for people at the end, written as JSON for scripts (--summary).
 import { writeFileSync } from 'node:fs';
-import type { ErrorCode } from '../types.js';
+import { isDataError, type ErrorCode } from '../errors.js';
+import type { Outcome } from '../types.js';
 
 export interface Summary {
   /** Data rows read from the input (header not counted). */
@@ -63,11 +64,41 @@ export function emptySummary(dryRun: boolean, failures: string, results?: string
 
 const EXAMPLES_PER_REASON = 3;
 
-export function countFailure(s: Summary, code: ErrorCode, row: number, message: string): void {
-  s.failed++;
-  s.byError[code] = (s.byError[code] ?? 0) + 1;
-  const list = (s.examples[code] ??= []);
-  if (list.length < EXAMPLES_PER_REASON) list.push({ row, message });
+/** The one place rows are counted: every outcome, once. */
+export function count(s: Summary, o: Outcome): void {
+  s.rows++;
+  switch (o.kind) {
+    case 'created':
+    case 'existing':
+    case 'updated':
+      s[o.kind]++;
+      s.valid++;
+      return;
+    case 'would_create':
+      s.wouldCreate++;
+      s.valid++;
+      return;
+    case 'valid':
+      s.valid++;
+      return;
+    case 'notSent':
+      s.notSent++;
+      s.valid++;
+      return;
+    case 'skipped':
+      s.skipped++;
+      return;
+    case 'failed': {
+      // Found in the file (malformed, invalid, a repeat) or refused when sent.
+      if (isDataError(o.code)) s.invalid++;
+      else s.valid++;
+      s.failed++;
+      s.byError[o.code] = (s.byError[o.code] ?? 0) + 1;
+      const list = (s.examples[o.code] ??= []);
+      if (list.length < EXAMPLES_PER_REASON) list.push({ row: o.row, message: o.message });
+      return;
+    }
+  }
 }
 
 export function formatSummary(s: Summary): string {
@@ -103,6 +134,12 @@ export function formatSummary(s: Summary): string {
   if (s.results) lines.push(`Results:  ${s.results}`);
   lines.push(`Failures: ${s.failures}${s.failed === 0 ? ' (no failed rows)' : ''}`);
   return lines.join('\n');
+}
+
+/** A resumed run starts from the counts the stopped run's journal holds. */
+export function restoreSummary(s: Summary, r: { done: { size: number }; counts: Record<'created' | 'existing' | 'updated' | 'failed', number>; byError: Summary['byError'] }): void {
+  Object.assign(s, { created: r.counts.created, existing: r.counts.existing, updated: r.counts.updated, failed: r.counts.failed, rows: r.done.size, resumedRows: r.done.size });
+  s.byError = { ...r.byError };
 }
 
 export function writeSummaryJson(path: string, s: Summary): void {

@@ -12,7 +12,7 @@ import iconv from 'iconv-lite';
 import { EncodingError } from './errors.js';
 
 /** The encodings --encoding accepts, by their canonical names. */
-export const SUPPORTED_ENCODINGS = ['utf-8', 'utf-16le', 'utf-16be', 'windows-1252', 'latin1'] as const;
+const SUPPORTED_ENCODINGS = ['utf-8', 'utf-16le', 'utf-16be', 'windows-1252', 'latin1'] as const;
 export type SupportedEncoding = (typeof SUPPORTED_ENCODINGS)[number];
 
 /** Bytes read from the start of the file to detect the encoding and the delimiter. */
@@ -258,7 +258,7 @@ export class DecodeStream extends Transform {
    */
   constructor(
     encoding: SupportedEncoding,
-    private readonly maxLineBytes = Number.POSITIVE_INFINITY,
+    private readonly maxLineBytes: number,
   ) {
     super({ decodeStrings: true });
     this.decoder = iconv.getDecoder(encoding, { stripBOM: true });

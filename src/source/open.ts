@@ -1,17 +1,20 @@
-// Which reader a file gets: .xlsx workbooks the streaming sheet reader, everything else CSV.
-// Both yield the same records, so the rest of the pipeline never knows the difference.
+// The source stage's front door: which reader a file gets (.xlsx workbooks the streaming sheet
+// reader, everything else CSV), and what the rest of the program needs to know about sources.
+// Both readers yield the same records, so the pipeline never knows the difference; only
+// `source.format` says what the file is.
 import { extname } from 'node:path';
-import { openCsvSource, type CsvSource } from './csv-source.js';
+import { openCsvSource } from './csv-source.js';
+import type { Source } from './types.js';
+
+export type { Source, SourceFormat } from './types.js';
 
 export interface SourceOptions {
+  /** CSV only: a single character; undefined = sniff from the header. */
   delimiter?: string;
+  /** CSV only: an encoding name; undefined = detect. */
   encoding?: string;
   maxFieldBytes?: number;
-  sheet?: string;
-}
-
-export interface Source extends CsvSource {
-  /** Set for a workbook: the sheet read, as the workbook spells it. */
+  /** .xlsx only: the worksheet's name; undefined = the first visible one. */
   sheet?: string;
 }
 
@@ -32,7 +35,8 @@ export async function openSource(path: string, opts: SourceOptions): Promise<Sou
 
 /** "sheet "Contacts"" or "utf-8, delimiter ";"", for the line printed before a run. */
 export function describeSource(s: Source): string {
-  if (s.sheet !== undefined) return `sheet ${JSON.stringify(s.sheet)}`;
-  const delim = s.delimiter === '\t' ? 'tab' : JSON.stringify(s.delimiter);
-  return `${s.encoding}, delimiter ${delim}`;
+  const f = s.format;
+  if (f.kind === 'xlsx') return `sheet ${JSON.stringify(f.sheet)}`;
+  const delim = f.delimiter === '\t' ? 'tab' : JSON.stringify(f.delimiter);
+  return `${f.encoding}, delimiter ${delim}`;
 }

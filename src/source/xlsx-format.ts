@@ -209,7 +209,7 @@ export function plainNumber(n: number): string {
   return `${sign}0.${'0'.repeat(-exp - 1)}${digits}`;
 }
 
-export function generalNumber(n: number): string {
+function generalNumber(n: number): string {
   return plainNumber(round15(n));
 }
 

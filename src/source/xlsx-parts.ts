@@ -19,6 +19,8 @@ import { createRequire } from 'node:module';
 import { posix } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
+import { SharedStringsTooLarge } from './errors.js';
+import { fmt, keptPart, utf8Over } from './limits.js';
 import { builtinFormat, classifyFormat, decodeXString, type NumberFormat } from './xlsx-format.js';
 
 const load = createRequire(import.meta.url);
@@ -51,6 +53,8 @@ export interface ZipEntry {
 const unzipper = load('unzipper') as { Open: { custom(source: ZipSource): PromiseLike<{ files: ZipEntry[] }> } };
 
 export interface Zip {
+  /** The workbook's path, for messages. */
+  path: string;
   /** The entries by lower-cased path (OPC part names are case-insensitive). */
   entries: Map<string, ZipEntry>;
   /** The file streams open on the workbook, for progress and for close(). */
@@ -79,6 +83,7 @@ export async function openZip(path: string, size: number): Promise<Zip> {
   const entries = new Map<string, ZipEntry>();
   for (const e of dir.files) if (e.type === 'File') entries.set(e.path.replace(/^\/+/, '').toLowerCase(), e);
   return {
+    path,
     entries,
     streams,
     open(entry) {
@@ -103,7 +108,7 @@ const localName = (name: string): string => {
 };
 
 /** Attribute by local name, whatever its prefix (`r:id`, `ns2:id`). */
-export function attr(attrs: Record<string, string>, name: string): string | undefined {
+function attr(attrs: Record<string, string>, name: string): string | undefined {
   const v = attrs[name];
   if (v !== undefined) return v;
   for (const k in attrs) if (localName(k) === name && k !== name) return attrs[k];
@@ -151,7 +156,7 @@ export class XmlPush {
     try {
       this.sax.write(s);
     } catch (e) {
-      // A handler refused the content (a SheetError): the parser is mid-event, so it is done.
+      // A handler refused the content (a SourceError): the parser is mid-event, so it is done.
       this.error ??= e as Error;
       throw e;
     }
@@ -165,7 +170,7 @@ export class XmlPush {
   }
 }
 
-export async function parseEntry(zip: Zip, entry: ZipEntry, h: XmlHandlers): Promise<void> {
+async function parseEntry(zip: Zip, entry: ZipEntry, h: XmlHandlers): Promise<void> {
   const xml = new XmlPush(h);
   for await (const chunk of zip.open(entry)) xml.write(chunk as Buffer);
   xml.end();
@@ -173,13 +178,13 @@ export async function parseEntry(zip: Zip, entry: ZipEntry, h: XmlHandlers): Pro
 
 // --- package structure ------------------------------------------------------------------------
 
-export interface Relationship {
+interface Relationship {
   target: string;
   type: string;
 }
 
 /** The rels part of `partPath`: relationship ID → target part path (resolved, lower-case free). */
-export async function readRels(zip: Zip, partPath: string): Promise<Map<string, Relationship>> {
+async function readRels(zip: Zip, partPath: string): Promise<Map<string, Relationship>> {
   const dir = posix.dirname(partPath);
   const relsPath = posix.join(dir, '_rels', `${posix.basename(partPath)}.rels`);
   const entry = zip.entries.get(relsPath.toLowerCase());
@@ -272,16 +277,13 @@ export interface Oversized {
 
 export type SharedString = string | Oversized;
 
-/** Accumulates one text value; past `maxBytes` keeps only a preview and counts the bytes. */
+/** Accumulates one text value; past `maxBytes` keeps only its start and counts the bytes. */
 export class TextBuffer {
-  text = '';
+  private text = '';
   private over = false;
   private bytes = 0;
 
-  constructor(
-    private readonly maxBytes: number,
-    private readonly keepChars: number,
-  ) {}
+  constructor(private readonly maxBytes: number) {}
 
   append(t: string): void {
     if (this.over) {
@@ -293,7 +295,7 @@ export class TextBuffer {
     if (this.text.length > this.maxBytes) {
       this.over = true;
       this.bytes = Buffer.byteLength(this.text, 'utf8');
-      this.text = this.text.slice(0, this.keepChars);
+      this.text = keptPart(this.text);
     }
   }
 
@@ -302,9 +304,9 @@ export class TextBuffer {
     const text = this.text;
     let result: SharedString = text;
     if (this.over) result = { preview: text, bytes: this.bytes };
-    else if (text.length * 3 > this.maxBytes) {
-      const bytes = Buffer.byteLength(text, 'utf8');
-      if (bytes > this.maxBytes) result = { preview: text.slice(0, this.keepChars), bytes };
+    else {
+      const bytes = utf8Over(text, this.maxBytes);
+      if (bytes !== false) result = { preview: keptPart(text), bytes };
     }
     this.text = '';
     this.over = false;
@@ -313,18 +315,16 @@ export class TextBuffer {
   }
 }
 
-export class SharedStringsTooLarge extends Error {}
-
 /**
  * The shared string table. Phonetic guides (`rPh`, the furigana Excel stores for Japanese input)
  * are not part of the text and are skipped. Memory is bounded: each string by `maxFieldBytes`,
- * the table by `maxTableBytes` (an estimate of what it takes in memory).
+ * the table by `maxTableBytes` (an estimate of what it takes in memory; more throws
+ * SharedStringsTooLarge).
  */
 export async function readSharedStrings(
   zip: Zip,
   { workbookPart, rels }: WorkbookInfo,
   maxFieldBytes: number,
-  keepChars: number,
   maxTableBytes: number,
 ): Promise<SharedString[] | undefined> {
   let part: string | undefined;
@@ -333,7 +333,7 @@ export async function readSharedStrings(
   const entry = zip.entries.get(part.toLowerCase());
   if (!entry) return undefined;
   const table: SharedString[] = [];
-  const buf = new TextBuffer(maxFieldBytes, keepChars);
+  const buf = new TextBuffer(maxFieldBytes);
   let inSi = false;
   let inT = false;
   let phonetic = 0;
@@ -356,7 +356,11 @@ export async function readSharedStrings(
         if (typeof v === 'string') v = decodeXString(v);
         // Roughly what V8 spends: two bytes a character plus the string and array slot.
         cost += 32 + 2 * (typeof v === 'string' ? v.length : v.preview.length);
-        if (cost > maxTableBytes) throw new SharedStringsTooLarge();
+        if (cost > maxTableBytes) {
+          throw new SharedStringsTooLarge(
+            `${zip.path}: the workbook's text takes more than ${fmt(Math.round(maxTableBytes / 1048576))} MiB of memory to read; save the sheet as CSV and import that`,
+          );
+        }
         table.push(v);
       }
     },

@@ -25,5 +25,6 @@ export async function readAll(path: string, opts: CsvSourceOptions = {}) {
   const src = await openCsvSource(path, opts);
   const recs: SourceRecord[] = [];
   for await (const r of src.records) recs.push(r);
-  return { header: src.header, delimiter: src.delimiter, encoding: src.encoding, reason: src.encodingReason, recs };
+  const { delimiter, encoding, encodingReason: reason } = src.format;
+  return { header: src.header, delimiter, encoding, reason, recs };
 }

@@ -1,9 +1,10 @@
 // What the pipeline needs to feed the report from the objects it already has: the mapping as the
-// report lists it, and which cell of a failed row to highlight. Kept apart from report.ts so the
-// page itself knows nothing about mappings, and typed structurally so it does not move with the
-// map stage's internals (a ResolvedMapping fits MappingLike as it is).
+// report lists it, and which cell of a failed row to highlight. Kept apart from collect.ts and
+// render.ts so the page itself knows nothing about mappings, and typed structurally so it does not
+// move with the map stage's internals (a ResolvedMapping fits MappingLike as it is).
 
-import type { ReportMappingEntry } from './report.js';
+import { cleanText, isBlank, normalizeEmail, normalizePhone } from '../../map/normalize.js';
+import type { ReportMappingEntry } from './collect.js';
 
 export interface MappingLike {
   header: readonly string[];
@@ -39,44 +40,27 @@ const FIELD_OF_CODE: Partial<Record<string, string>> = {
   invalid_avatar_url: 'avatar_url',
 };
 
-// LiveDesk's 4xx messages name the attribute ("Email has already been taken", "Phone number should
-// be in e164 format"); Chatwoot words them this way.
-const FIELD_IN_MESSAGE: ReadonlyArray<[RegExp, string]> = [
-  [/\bemail\b/i, 'email'],
-  [/\bphone/i, 'phone_number'],
-  [/\bidentifier\b/i, 'identifier'],
-  [/\bavatar/i, 'avatar_url'],
-];
-
-// Mirrors normalize.ts's notion of "nothing visible": whitespace and invisible characters only.
-const INVISIBLE = '\\s\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u2069\\ufeff';
-const BLANKISH = new RegExp(`^[${INVISIBLE}]*$`);
-const BLANKISH_ANY = new RegExp(`[${INVISIBLE}]`, 'g');
-
 /**
  * The header index of the cell that made a row fail, or undefined when the failure is about the
  * whole row or the cell cannot be told.
  *
  * A field fails only when none of its candidate columns holds a valid value, and the reason given
- * is the first non-empty candidate's (validate.ts), so that is the cell to highlight. For
- * `duplicate_in_file`, pass the duplicate's `key` as `field` and its `value`: the candidate
- * holding that value is the one that repeats.
+ * is the first non-empty candidate's (validate.ts), so that is the cell to highlight. A failure
+ * that names its field (an in-file duplicate's key, or the attribute LiveDesk named in a 4xx)
+ * passes it as `field`, with the `value` when known: the candidate holding that value is the one.
  */
 export function problemColumn(
   m: Pick<MappingLike, 'fields'>,
   values: readonly string[],
-  failure: { code: string; message?: string; field?: string; value?: string },
+  failure: { code: string; field?: string; value?: string },
 ): number | undefined {
-  let field = failure.field ?? FIELD_OF_CODE[failure.code];
-  if (field === undefined && (failure.code === 'rejected' || failure.code === 'already_exists') && failure.message !== undefined) {
-    field = FIELD_IN_MESSAGE.find(([re]) => re.test(failure.message!))?.[1];
-  }
+  const field = failure.field ?? FIELD_OF_CODE[failure.code];
   if (field === undefined) return undefined;
   const src = m.fields[field];
   if (src === undefined) return undefined;
   const filled = src.columns.filter((i) => {
     const v = values[i];
-    return v !== undefined && !BLANKISH.test(v);
+    return v !== undefined && !isBlank(v);
   });
   if (filled.length === 0) return undefined;
   if (failure.value !== undefined && filled.length > 1) {
@@ -87,8 +71,12 @@ export function problemColumn(
   return filled[0];
 }
 
-/** Enough normalization to recognise a cell's value after the map stage has cleaned it. */
+/**
+ * Enough of the map stage's normalization to recognise a cell from the value it became. A phone
+ * compares by its last 8 digits: the stage may have added a country code the cell does not show.
+ */
 function comparable(field: string, v: string): string {
-  if (field === 'phone_number') return v.replace(/\D/g, '').slice(-8);
-  return v.replace(BLANKISH_ANY, '').toLowerCase();
+  if (field === 'phone_number') return normalizePhone(v).replace(/\D/g, '').slice(-8);
+  if (field === 'email') return normalizeEmail(v);
+  return cleanText(v).toLowerCase();
 }

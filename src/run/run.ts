@@ -1,0 +1,133 @@
+// One run, as a row lives it:
+//   source (records from the file) → map (a row to send, or its outcome) → send (its outcome from
+//   LiveDesk) → sinks (journal, results, failures, summary, report, progress).
+// Planning (input, mapping, lock, output files) is in plan.ts, stopping in stopper.ts; each stage
+// decides its own outcomes, and this module only passes rows along.
+import { EXIT, type ExitCode } from '../errors.js';
+import type { Logger } from '../log.js';
+import { describeMapping, describeOrigin, MapStage } from '../map/index.js';
+import type { Options } from '../options.js';
+import { startProgress } from '../progress.js';
+import { openSendStage } from '../send/stage.js';
+import type { LiveDeskClient } from '../send/client.js';
+import { ReportSink, Sinks } from '../sinks/index.js';
+import { writeReport } from '../sinks/report/index.js';
+import { emptySummary, formatSummary, restoreSummary, writeSummaryJson, type Summary } from '../sinks/summary.js';
+import { SourceError } from '../source/errors.js';
+import { describeSource } from '../source/open.js';
+import type { Outcome } from '../types.js';
+import { planRun } from './plan.js';
+import { Stopper } from './stopper.js';
+
+export interface RunIO {
+  log: Logger;
+  /** Human-facing lines (the mapping, the summary): stderr in the CLI. */
+  say: (text: string) => void;
+  /** Aborting this stops the run like a fatal error would (rows left unsent). */
+  stop?: AbortSignal;
+  /** How often the progress line is printed off a terminal; 0 turns progress off. */
+  progressEveryMs?: number;
+  /** Where a progress bar may be drawn: set only when stderr is a terminal. */
+  progressTty?: NodeJS.WriteStream;
+  /** The command that finishes this run, printed when it stops early. */
+  resumeCommand?: string;
+  /** A test seam: a client other than the undici one. */
+  client?: LiveDeskClient;
+}
+
+export interface RunResult {
+  summary: Summary;
+  exitCode: ExitCode;
+}
+
+export async function run(opts: Options, io: RunIO): Promise<RunResult> {
+  const started = performance.now();
+  const { source, mapping, outputs, resumed, release } = await planRun(opts);
+  io.say(
+    `${opts.mode === 'import' ? 'Importing' : 'Checking'} ${opts.file} (${describeSource(source)}) with this mapping, ${describeOrigin(mapping, opts.mapping)}:\n` +
+      describeMapping(mapping).join('\n'),
+  );
+  for (const w of opts.warnings) io.log.warn(w);
+
+  const summary = emptySummary(opts.mode !== 'import', opts.failures, opts.mode === 'dry-run' ? undefined : opts.results);
+  if (resumed) {
+    restoreSummary(summary, resumed);
+    io.say(`Resuming: ${resumed.done.size} rows were finished by the earlier run${resumed.restoredLines ? ` (${resumed.restoredLines} output lines restored from the journal)` : ''}; sending the rest.`);
+  }
+  const report = opts.report ? new ReportSink(mapping, { file: opts.file, header: source.header, source: source.format, dryRun: opts.mode !== 'import', ...(mapping.preset ? { preset: mapping.preset } : {}) }) : undefined;
+  const sinks = new Sinks(summary, outputs, io.log, report);
+  const stopper = new Stopper(io.log, opts.maxConsecutiveFailures, io.stop);
+  const settle = (o: Outcome): void => {
+    sinks.take(o);
+    stopper.observe(o);
+  };
+
+  const map = new MapStage({
+    mapping,
+    options: opts.defaultCountry ? { defaultCountry: opts.defaultCountry } : {},
+    // A failures file fed back in had its formula-like cells prefixed with ' when it was written:
+    // take the prefix off again, or "-foo@example.com" would be sent as "'-foo@example.com".
+    restoreFormulas: !opts.rawOutput && source.header.includes('_row') && source.header.includes('_error'),
+    ...(resumed ? { done: resumed.done } : {}),
+  });
+  if (opts.mode !== 'dry-run') {
+    io.say(`${opts.mode === 'check' ? 'Looking rows up in' : 'Sending to'} ${opts.baseUrl}${opts.mode === 'check' ? '' : `, inbox ${opts.inboxId}`}: concurrency ${opts.concurrency}, at most ${opts.rate} requests/s.`);
+  }
+  const send = openSendStage(opts, {
+    settle,
+    stop: (reason) => stopper.stop(reason),
+    signal: stopper.signal,
+    stats: summary,
+    markSent: (row) => sinks.markSent(row),
+    ...(resumed ? { maybeSent: resumed.maybeSent } : {}),
+    onRetry: (row, c, delay) => io.log.debug({ row, error: c.code, delayMs: delay }, `row ${row}: ${c.message}; retrying in ${delay} ms`),
+    ...(io.client ? { client: io.client } : {}),
+  });
+  const everyMs = io.progressEveryMs ?? 10_000;
+  const stopProgress =
+    everyMs > 0
+      ? startProgress({ summary, bytesRead: source.bytesRead, fileBytes: source.size }, io.say, everyMs, { quiet: opts.quiet, ...(io.progressTty ? { tty: true, stream: io.progressTty } : {}) })
+      : () => {};
+
+  try {
+    for await (const record of source.records) {
+      if (stopper.stopped) break;
+      const row = map.decide(record);
+      if (row === undefined) continue; // finished by the run this one resumes
+      if (row.kind !== 'ready') settle(row);
+      else await send.submit(row);
+    }
+  } catch (e) {
+    // The file turned out unreadable part-way (an over-long record, an encoding error), or an
+    // output could not be written (a full disk): stop as an abort does, so the rows before keep
+    // their outcomes, the summary is printed and --resume can finish the job.
+    stopper.stop(e instanceof SourceError ? `${opts.file} cannot be read further: ${e.message}` : (e as Error).message);
+  } finally {
+    source.close();
+    try {
+      // The bar keeps counting while the last requests (and their retries) finish.
+      await send.finish();
+      stopProgress();
+      sinks.close();
+    } catch (e) {
+      stopper.stop(`cannot finish writing the output files: ${(e as Error).message}`);
+    } finally {
+      stopProgress();
+      release();
+    }
+  }
+
+  summary.aborted = stopper.stopped;
+  if (stopper.reason !== undefined) summary.abortReason = stopper.reason;
+  summary.durationMs = Math.round(performance.now() - started);
+  if (opts.summary) writeSummaryJson(opts.summary, summary);
+  if (report && opts.report) writeReport(opts.report, report.collector.finish(summary));
+  io.say(formatSummary(summary));
+  if (summary.aborted && opts.mode === 'import' && io.resumeCommand) io.say(`To finish this run, send the rest with:\n  ${io.resumeCommand}`);
+  return { summary, exitCode: exitCodeOf(summary) };
+}
+
+/** The exit code a finished run earns; usage errors (2) never get this far. */
+export function exitCodeOf(s: Summary): ExitCode {
+  return s.aborted ? EXIT.stopped : s.failed > 0 ? EXIT.rowsFailed : EXIT.ok;
+}

@@ -1,0 +1,116 @@
+// The send stage: valid rows in, outcomes out, with as many requests in flight as --concurrency
+// allows. `submit` resolves only when the queue has room for the next row, which is the
+// backpressure that keeps memory flat: the reader waits for the queue, whatever the file's size.
+// One stage per mode, chosen once: a dry run settles each row at once, a check looks it up, an
+// import sends it.
+import PQueue from 'p-queue';
+import type { RunMode } from '../options.js';
+import type { Outcome, ValidRow } from '../types.js';
+import { checkRow } from './check.js';
+import { createClient, type LiveDeskClient } from './client.js';
+import { KeyLock } from './key-lock.js';
+import { RatePacer } from './rate.js';
+import type { RequestContext, RetryClass, SendStats } from './request.js';
+import { sendRow, type SendResult } from './sender.js';
+import type { OnExisting } from '../options.js';
+
+export interface SendStage {
+  /** Takes a valid row; its outcome reaches `settle` later (or at once). Resolves when there is room for the next. */
+  submit(row: ValidRow): Promise<void>;
+  /** Resolves when every submitted row has its outcome; then closes the connections. */
+  finish(): Promise<void>;
+}
+
+export interface SendSetup {
+  mode: RunMode;
+  baseUrl: string;
+  inboxId: number | string;
+  apiKey: string;
+  apiSecret: string;
+  concurrency: number;
+  rate: number;
+  retries: number;
+  timeoutMs: number;
+  onExisting: OnExisting;
+}
+
+export interface SendWiring {
+  /** Where each row's outcome goes: the sinks. */
+  settle: (o: Outcome) => void;
+  /** Stops the run (a fatal answer, a failed write); `signal` says when it has stopped. */
+  stop: (reason: string) => void;
+  signal: AbortSignal;
+  stats: SendStats;
+  /** The journal's sent mark, written before a row's first request. */
+  markSent: (row: number) => void;
+  /** Rows a stopped run sent without hearing back (--resume). */
+  maybeSent?: { has(row: number): boolean };
+  onRetry?: (row: number, c: RetryClass, delayMs: number) => void;
+  /** A test seam: a client other than the undici one. */
+  client?: LiveDeskClient;
+}
+
+export function openSendStage(setup: SendSetup, w: SendWiring): SendStage {
+  if (setup.mode === 'dry-run') {
+    return {
+      submit: (row) => {
+        w.settle({ kind: 'valid', row: row.row, values: row.values, contact: row.contact });
+        return Promise.resolve();
+      },
+      finish: () => Promise.resolve(),
+    };
+  }
+  const client =
+    w.client ??
+    createClient({ baseUrl: setup.baseUrl, apiKey: setup.apiKey, apiSecret: setup.apiSecret, connections: setup.concurrency, timeoutMs: setup.timeoutMs });
+  const base: RequestContext = {
+    client,
+    pacer: new RatePacer(setup.rate),
+    stop: w.signal,
+    stats: w.stats,
+    retries: setup.retries,
+    inboxId: setup.inboxId,
+    baseUrl: setup.baseUrl,
+  };
+  const keyLock = new KeyLock();
+  const send: (row: ValidRow) => Promise<SendResult> =
+    setup.mode === 'check'
+      ? (row) => checkRow(row, base)
+      : (row) =>
+          sendRow(
+            row,
+            {
+              ...base,
+              ...(w.onRetry ? { onRetry: (c: RetryClass, delay: number) => w.onRetry!(row.row, c, delay) } : {}),
+              keyLock,
+              onExisting: setup.onExisting,
+              markSent: w.markSent,
+            },
+            w.maybeSent?.has(row.row) ?? false,
+          );
+  const queue = new PQueue({ concurrency: setup.concurrency });
+  const settleResult = (r: SendResult): void => {
+    if (r.kind !== 'fatal') return w.settle(r);
+    w.stop(r.message);
+    w.settle({ kind: 'notSent', row: r.row });
+  };
+  return {
+    async submit(row) {
+      await queue.onSizeLessThan(setup.concurrency);
+      if (w.signal.aborted) return w.settle({ kind: 'notSent', row: row.row });
+      queue.add(async () => settleResult(await send(row))).catch((e: unknown) => {
+        // An output or journal write failed for this row: it has no recorded outcome, so --resume
+        // redoes it (its sent mark, if written, makes that safe).
+        w.stop(`cannot write an output file: ${(e as Error).message}`);
+        w.settle({ kind: 'notSent', row: row.row });
+      });
+    },
+    async finish() {
+      try {
+        await queue.onIdle();
+      } finally {
+        await client.close();
+      }
+    },
+  };
+}
