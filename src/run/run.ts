@@ -9,7 +9,6 @@ import { describeMapping, describeOrigin, MapStage } from '../map/index.js';
 import type { Options } from '../options.js';
 import { startProgress } from '../progress.js';
 import { openSendStage } from '../send/stage.js';
-import type { LiveDeskClient } from '../send/client.js';
 import { ReportSink, Sinks } from '../sinks/index.js';
 import { writeReport } from '../sinks/report/index.js';
 import { emptySummary, formatSummary, restoreSummary, writeSummaryJson, type Summary } from '../sinks/summary.js';
@@ -31,8 +30,6 @@ export interface RunIO {
   progressTty?: NodeJS.WriteStream;
   /** The command that finishes this run, printed when it stops early. */
   resumeCommand?: string;
-  /** A test seam: a client other than the undici one. */
-  client?: LiveDeskClient;
 }
 
 export interface RunResult {
@@ -81,7 +78,6 @@ export async function run(opts: Options, io: RunIO): Promise<RunResult> {
     markSent: (row) => sinks.markSent(row),
     ...(resumed ? { maybeSent: resumed.maybeSent } : {}),
     onRetry: (row, c, delay) => io.log.debug({ row, error: c.code, delayMs: delay }, `row ${row}: ${c.message}; retrying in ${delay} ms`),
-    ...(io.client ? { client: io.client } : {}),
   });
   const everyMs = io.progressEveryMs ?? 10_000;
   const stopProgress =

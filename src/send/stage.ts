@@ -7,7 +7,7 @@ import PQueue from 'p-queue';
 import type { RunMode } from '../options.js';
 import type { Outcome, ValidRow } from '../types.js';
 import { checkRow } from './check.js';
-import { createClient, type LiveDeskClient } from './client.js';
+import { createClient } from './client.js';
 import { KeyLock } from './key-lock.js';
 import { RatePacer } from './rate.js';
 import type { RequestContext, RetryClass, SendStats } from './request.js';
@@ -46,8 +46,6 @@ export interface SendWiring {
   /** Rows a stopped run sent without hearing back (--resume). */
   maybeSent?: { has(row: number): boolean };
   onRetry?: (row: number, c: RetryClass, delayMs: number) => void;
-  /** A test seam: a client other than the undici one. */
-  client?: LiveDeskClient;
 }
 
 export function openSendStage(setup: SendSetup, w: SendWiring): SendStage {
@@ -60,9 +58,7 @@ export function openSendStage(setup: SendSetup, w: SendWiring): SendStage {
       finish: () => Promise.resolve(),
     };
   }
-  const client =
-    w.client ??
-    createClient({ baseUrl: setup.baseUrl, apiKey: setup.apiKey, apiSecret: setup.apiSecret, connections: setup.concurrency, timeoutMs: setup.timeoutMs });
+  const client = createClient({ baseUrl: setup.baseUrl, apiKey: setup.apiKey, apiSecret: setup.apiSecret, connections: setup.concurrency, timeoutMs: setup.timeoutMs });
   const base: RequestContext = {
     client,
     pacer: new RatePacer(setup.rate),

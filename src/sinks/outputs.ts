@@ -1,6 +1,6 @@
-// Where every row's outcome goes: counted in the summary, journaled (live runs), then written as
-// one line to the results or failures file. The one path for all outcomes, so the files, the
-// journal and the counts cannot disagree.
+// The files a row's outcome is written to: journaled (live runs), then one line in the results or
+// failures file. The one path for all outcomes (sinks/index.ts counts them after), so the files
+// and the journal cannot disagree.
 //
 // Lines are written in batches: an outcome's journal entry and output line wait in memory until
 // the end of the event loop's turn (one write per file per turn, not three per row), or until
