@@ -13,6 +13,7 @@ import type { AlwaysSet, OptionSpec, ValueOf } from './spec.js';
 export const DEFAULT_BASE_URL = 'https://livedesk-api.engagelab.com';
 
 export const ON_EXISTING = ['skip', 'update', 'fail'] as const;
+export const PHONE_TAKEN = ['fail', 'omit'] as const;
 export type OnExisting = (typeof ON_EXISTING)[number];
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -193,6 +194,14 @@ export const OPTIONS = {
     doc:
       'a contact LiveDesk already has (email, phone or identifier taken): `skip` records it as `existing` with its ID, ' +
       "`update` sends the row's fields to the update endpoint (`updated`), `fail` puts the row in the failures file as `already_exists`",
+  },
+  phoneTaken: {
+    type: 'string', arg: 'M', choices: PHONE_TAKEN, default: 'fail', job: true,
+    help: "a row whose phone number another LiveDesk contact holds: fail it (phone_taken), or omit the phone and create it",
+    doc:
+      'a new row whose phone number a *different* LiveDesk contact already holds (its email or identifier disagree): ' +
+      "`fail` puts the row in the failures file as `phone_taken` with the holder's ID; `omit` creates the contact without the phone " +
+      '(outcome `created`, a note in the results file)',
   },
   checkExisting: {
     type: 'boolean', job: true, field: false,
