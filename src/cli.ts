@@ -1,4 +1,5 @@
 // The command line: yargs commands and flags, wired to the pipeline. No import logic lives here.
+import { randomBytes } from 'node:crypto';
 import yargs from 'yargs';
 import { createLogger } from './log.js';
 import { run } from './run/run.js';
@@ -129,7 +130,12 @@ async function importCommand(args: RawArgs, io: CliIO, say: (text: string) => vo
     const config = typeof args.config === 'string' ? args.config : undefined;
     // The YAML and schema libraries load only for a job file.
     const job = config === undefined ? undefined : await import('./options/job-file.js');
-    opts = normalizeOptions(job === undefined || config === undefined ? args : job.mergeArgs(job.loadJobFile(config), args), io.env);
+    let raw = args;
+    if (job !== undefined && config !== undefined) {
+      const loaded = job.loadJob(config);
+      raw = job.findStoppedRun(job.mergeArgs(loaded.args, args), loaded.templates);
+    }
+    opts = normalizeOptions(raw, io.env);
   } catch (e) {
     if (e instanceof UsageError) {
       say(`livedesk-import: ${e.message}`);
@@ -137,7 +143,10 @@ async function importCommand(args: RawArgs, io: CliIO, say: (text: string) => vo
     }
     throw e;
   }
-  const log = createLogger({ human: io.stderr, ...(opts.logLevel ? { level: opts.logLevel } : {}), ...(opts.logFile ? { file: opts.logFile } : {}) });
+  // One id a run, on every line of the (shared, appended) log file and in the summary.
+  const runId = `${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
+  const log = createLogger({ human: io.stderr, runId, ...(opts.logLevel ? { level: opts.logLevel } : {}), ...(opts.logFile ? { file: opts.logFile } : {}) });
+  log.info({ mode: opts.mode, input: opts.file, resume: opts.resume }, `run ${runId} started`);
   // First Ctrl-C (or SIGTERM): stop reading, let requests in flight finish, flush the files and
   // print the summary. A second one leaves at once.
   const stop = new AbortController();

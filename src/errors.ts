@@ -52,6 +52,9 @@ export const ROW_ERRORS = {
   bad_response: { stage: 'send', retryable: false, outage: false, text: 'a 2xx whose body carries no contact ID' },
   unconfirmed: { stage: 'send', retryable: false, outage: false, text: 'a row with no unique key whose request may or may not have created it' },
   already_exists: { stage: 'send', retryable: false, outage: false, text: 'LiveDesk has this contact and --on-existing fail was chosen' },
+  phone_taken: { stage: 'send', retryable: false, outage: false, text: "the row's phone number is held by another LiveDesk contact whose email or identifier disagree (--phone-taken fail)" },
+  key_conflict: { stage: 'send', retryable: false, outage: false, text: "a LiveDesk contact holds the row's email or identifier but disagrees on the other key: not the row's contact" },
+  not_found: { stage: 'send', retryable: false, outage: false, text: 'the LiveDesk contact to update no longer exists (deleted after it was found)' },
 } as const satisfies Record<string, ErrorFact>;
 
 export type ErrorCode = keyof typeof ROW_ERRORS;

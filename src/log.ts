@@ -16,6 +16,8 @@ export interface LogSetup {
   file?: string;
   /** Where human lines go (stderr in the CLI). */
   human: NodeJS.WritableStream;
+  /** Marks every line of this run in the log file, which several runs share (it is appended to). */
+  runId?: string;
 }
 
 /**
@@ -44,8 +46,10 @@ export function createLogger(setup: LogSetup): Logger {
   const human = humanLines(setup.human);
   const streams: pino.StreamEntry[] = [{ level: humanLevel, stream: human }];
   if (setup.file) {
-    // 0600 and synchronous: the log holds people's data, and must be complete when we exit.
-    const fd = openSync(setup.file, 'w', 0o600);
+    // Appended to, never replaced: a resumed run's lines follow the stopped run's, and a nightly
+    // job keeps its history. 0600 and synchronous: the log holds people's data, and must be
+    // complete when we exit.
+    const fd = openSync(setup.file, 'a', 0o600);
     streams.push({ level: setup.level ?? 'info', stream: pino.destination({ dest: fd, sync: true }) });
   }
   // pino filters by its own level before the streams do, so it must let the most verbose through.
@@ -53,5 +57,5 @@ export function createLogger(setup: LogSetup): Logger {
     (min, s) => (pino.levels.values[s.level as string]! < pino.levels.values[min]! ? (s.level as string) : min),
     'fatal',
   );
-  return pino({ level: minLevel, redact: REDACT, base: undefined }, pino.multistream(streams));
+  return pino({ level: minLevel, redact: REDACT, base: setup.runId === undefined ? undefined : { run: setup.runId } }, pino.multistream(streams));
 }

@@ -65,6 +65,12 @@ export type Outcome =
   | Landed<'updated'>
   /** Dry run with --check-existing: LiveDesk has no such contact, so a live run would create it. */
   | { kind: 'would_create'; row: number; values: string[]; contact: ContactPayload }
+  /**
+   * Dry run with --check-existing: a LiveDesk contact holds one of the row's keys but disagrees on
+   * another (see send/identity.ts), so it is not the row's contact and a live run would not take
+   * it for one. `reason` is the failure a live run gives it (phone_taken with --phone-taken fail).
+   */
+  | Conflict
   /** Dry run: the row is valid and would be sent. */
   | { kind: 'valid'; row: number; values: string[]; contact: ContactPayload }
   | Failed
@@ -77,9 +83,25 @@ export type Landed<K extends 'created' | 'existing' | 'updated'> = {
   kind: K;
   row: number;
   values: string[];
+  /** The fields as LiveDesk holds them: without the phone when it was left out. */
   contact: ContactPayload;
   contactId: string;
+  /** Said in the results file's `note` column: what a person should know about this row. */
+  note?: string;
+  /** The row's phone number was not sent: another contact holds it (--phone-taken omit). */
+  leftOut?: 'phone_number';
 };
+
+export interface Conflict {
+  kind: 'conflict';
+  row: number;
+  values: string[];
+  contact: ContactPayload;
+  /** The LiveDesk contact that holds the row's key. */
+  holderId: string;
+  reason: Extract<ErrorCode, 'phone_taken' | 'key_conflict'>;
+  note: string;
+}
 
 export interface Failed {
   kind: 'failed';
@@ -91,6 +113,8 @@ export interface Failed {
   /** The value that made it fail, when one cell did (the report highlights it). */
   field?: string;
   value?: string;
+  /** A request of this row may have reached LiveDesk (a timeout, a reset): --resume settles it by search. */
+  ambiguous?: boolean;
 }
 
 export type OutcomeKind = Outcome['kind'];

@@ -21,7 +21,7 @@ describe('import against the stand-in', () => {
     expect(run.code, run.stderr).toBe(0);
 
     const results = readCsv(join(t.dir, 'contacts.results.csv'));
-    expect(results.header).toEqual(['row', 'outcome', 'contact_id', 'name', 'email', 'phone_number', 'identifier']);
+    expect(results.header).toEqual(['row', 'outcome', 'contact_id', 'name', 'email', 'phone_number', 'identifier', 'note']);
     expect(results.rows).toHaveLength(60);
     expect(results.rows.map((r) => r.contact_id).sort()).toEqual(idsOnServer());
     expect(new Set(results.rows.map((r) => r.row)).size).toBe(60);
@@ -91,12 +91,15 @@ describe('import against the stand-in', () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/ignored: .*"_row"/);
     const retried = readCsv(join(t.dir, 'retry.results.csv'));
-    expect(retried.rows.map((r) => r.email).filter(Boolean).sort()).toEqual(['bad.mail@example.com', 'good1@example.com']);
-    // The duplicate row is now alone in its file; LiveDesk has its email, so it is recorded as existing.
-    expect(retried.rows.find((r) => r.email === 'good1@example.com')!.outcome).toBe('existing');
+    expect(retried.rows.map((r) => r.email).filter(Boolean).sort()).toEqual(['bad.mail@example.com']);
     expect(retried.rows.map((r) => r.phone_number).filter(Boolean)).toEqual(['+14155550100']);
     const stillFailing = readCsv(join(t.dir, 'retry.failures.csv'));
     expect(stillFailing.header.filter((h) => h.startsWith('_'))).toEqual(['_row', '_error', '_message']);
+    // The duplicate row is now alone in its file. LiveDesk has its email, but under row 1's
+    // identifier (g1, not g5): not this row's contact (keys that agree), so never recorded as it.
+    const dup = stillFailing.rows.find((r) => r.Email === 'GOOD1@example.com')!;
+    expect(dup).toMatchObject({ _error: 'key_conflict' });
+    expect(dup._message).toContain("has this row's email (good1@example.com) but a different identifier");
   });
 
   it("takes off the formula guard (') when a failures file is fed back in", async () => {

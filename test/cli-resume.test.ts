@@ -1,6 +1,6 @@
 // Crash-safe runs (issue 4): kill -9 and Ctrl-C followed by --resume, refusals, contacts that
 // already exist, look-ups in a dry run, the run lock, outages, and a server limit below --rate.
-import { readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useStandin } from './helpers/standin.js';
@@ -9,6 +9,13 @@ import { CREDS, people, readCsv, runCli, startCli, waitFor, writeCsv } from './h
 const HEADER = ['Full Name', 'Email', 'Phone', 'External ID'];
 const t = useStandin(11, 'ldi-resume-');
 const summaryOf = (name = 's.json'): Record<string, any> => JSON.parse(readFileSync(join(t.dir, name), 'utf8'));
+
+/** Makes a finished run's journal look like a stopped one's: its end entry gone. */
+function unfinish(journal: string): void {
+  const lines = readFileSync(journal, 'utf8').split('\n');
+  expect(lines.at(-2)).toMatch(/^\{"e":/);
+  writeFileSync(journal, lines.slice(0, -2).join('\n') + '\n');
+}
 
 /** 300 rows, every 25th invalid, so both output files have lines to lose. */
 function mixedInput(): string {
@@ -77,11 +84,13 @@ describe('--resume', () => {
     const input = mixedInput();
     const first = await runCli([...t.live(input), '--max-consecutive-failures', '0'], CREDS);
     expect(first.code).toBe(1);
-    // Simulate a crash between the journal and the files: drop the last 5 result lines and
-    // leave half a line behind.
+    // Simulate a crash between the journal and the files: the run never wrote its end entry,
+    // the results file lost its last 5 lines and keeps half of the next one, and the journal
+    // ends in half an entry.
+    unfinish(join(t.dir, 'c.journal.jsonl'));
     const resultsPath = join(t.dir, 'c.results.csv');
     const lines = readFileSync(resultsPath, 'utf8').split('\n');
-    writeFileSync(resultsPath, lines.slice(0, -6).join('\n') + '\n' + '299,created,22');
+    writeFileSync(resultsPath, lines.slice(0, -6).join('\n') + '\n' + lines[lines.length - 6]!.slice(0, 12));
     appendFileSync(join(t.dir, 'c.journal.jsonl'), '{"r":9999,"k":"cre');
     const again = await runCli([...t.live(input), '--resume'], CREDS);
     expect(again.code, again.stderr).toBe(1);
@@ -89,12 +98,13 @@ describe('--resume', () => {
     expectCompleteOnce(input);
   });
 
-  it('refuses to resume a different job, and to overwrite outputs without --force', async () => {
+  it('refuses to resume a different job; an unfinished run blocks a new one without --force', async () => {
     const input = writeCsv(t.dir, 'c.csv', [HEADER, ...people(5)]);
     expect((await runCli(t.live(input), CREDS)).code).toBe(0);
-    const again = await runCli(t.live(input), CREDS);
-    expect(again.code).toBe(2);
-    expect(again.stderr).toMatch(/already exist: add --resume to finish that run, --force to replace/);
+    unfinish(join(t.dir, 'c.journal.jsonl'));
+    const blocked = await runCli(t.live(input), CREDS);
+    expect(blocked.code).toBe(2);
+    expect(blocked.stderr).toMatch(/did not finish: 5 rows have an outcome, about 0 of the input's 5 rows were not sent\. Add --resume to finish it, or --force/);
 
     writeCsv(t.dir, 'c.csv', [HEADER, ...people(6)]);
     const changed = await runCli([...t.live(input), '--resume'], CREDS);
@@ -108,17 +118,27 @@ describe('--resume', () => {
     expect(readCsv(join(t.dir, 'c.results.csv')).rows).toHaveLength(6);
   });
 
-  it('a resume of a finished run sends nothing and reports the same totals', async () => {
+  it('a resume of a finished run sends nothing and says there is nothing to finish', async () => {
     const input = mixedInput();
     await runCli([...t.live(input), '--summary', join(t.dir, 'a.json')], CREDS);
     const requests = t.server.stats().requests;
     const again = await runCli([...t.live(input), '--resume', '--summary', join(t.dir, 'b.json')], CREDS);
-    expect(again.code).toBe(1);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/finished at .*; there is nothing to resume/);
     expect(t.server.stats().requests).toBe(requests);
-    const a = summaryOf('a.json');
-    const b = summaryOf('b.json');
-    for (const k of ['rows', 'created', 'failed', 'skipped', 'notSent']) expect(b[k]).toBe(a[k]);
     expectCompleteOnce(input);
+  });
+
+  it('the same command again: the finished run is kept under dated names, and the new run starts clean', async () => {
+    const input = writeCsv(t.dir, 'c.csv', [HEADER, ...people(5)]);
+    expect((await runCli(t.live(input), CREDS)).code).toBe(0);
+    const again = await runCli(t.live(input), CREDS);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/The earlier run's files were kept:\n\s+\S+c\.results\.csv → \S+c\.results\.\d{4}-\d\d-\d\dT\d{6}\.csv/);
+    const kept = readdirSync(t.dir).filter((f) => /^c\.(results|failures|journal)\.\d{4}-\d\d-\d\dT\d{6}\.(csv|jsonl)$/.test(f));
+    expect(kept).toHaveLength(3);
+    // Rerunning the same file: every contact is already in LiveDesk.
+    expect(readCsv(join(t.dir, 'c.results.csv')).rows.map((r) => r.outcome)).toEqual(Array(5).fill('existing'));
   });
 });
 
@@ -171,7 +191,7 @@ describe('contacts already in LiveDesk', () => {
     expect(run.code).toBe(1);
     expect(t.server.stats().creates).toBe(creates);
     expect(summaryOf()).toMatchObject({ rows: 16, valid: 15, invalid: 1, existing: 10, wouldCreate: 5, created: 0, dryRun: true });
-    const rows = readCsv(join(t.dir, 'd.results.csv')).rows;
+    const rows = readCsv(join(t.dir, 'd.dry-run.results.csv')).rows;
     expect(rows.filter((r) => r.outcome === 'existing').map((r) => r.contact_id).sort()).toEqual([...ids.values()].sort());
     expect(rows.filter((r) => r.outcome === 'would_create')).toHaveLength(5);
     expect(run.stderr).toMatch(/5 would be created, 10 already exist/);
@@ -182,6 +202,7 @@ describe('staying safe under trouble', () => {
   it('refuses a second run on the same files while the first is alive; takes over a dead one\'s lock', async () => {
     const input = writeCsv(t.dir, 'c.csv', [HEADER, ...people(3)]);
     writeFileSync(join(t.dir, 'c.journal.jsonl.lock'), JSON.stringify({ pid: process.pid, host: (await import('node:os')).hostname(), since: 'now' }));
+    writeFileSync(join(t.dir, 'c.failures.csv.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, host: (await import('node:os')).hostname(), since: 'then' }));
     const blocked = await runCli(t.live(input), CREDS);
     expect(blocked.code).toBe(2);
     expect(blocked.stderr).toMatch(/another livedesk-import run \(pid \d+/);
@@ -200,9 +221,14 @@ describe('staying safe under trouble', () => {
     expect(s.failed).toBe(5);
     expect(s.created).toBe(0);
     t.server.setFaults({});
+    // The server is back: the resume sends the rest and again the 5 rows the outage failed.
     const again = await runCli([...t.live(input), '--resume', '--summary', join(t.dir, 's2.json')], CREDS);
-    expect(again.code).toBe(1);
-    expect(summaryOf('s2.json')).toMatchObject({ rows: 60, created: 55, failed: 5, notSent: 0 });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/and again the 5 rows that failed for a reason a retry can fix/);
+    expect(summaryOf('s2.json')).toMatchObject({ rows: 60, created: 60, failed: 0, notSent: 0, valid: 60, invalid: 0 });
+    expect(readCsv(join(t.dir, 'c.failures.csv')).rows).toHaveLength(0);
+    expect(readCsv(join(t.dir, 'c.results.csv')).rows).toHaveLength(60);
+    expect(t.server.contacts()).toHaveLength(60);
   });
 
   it('converges to a server limit below --rate without failing rows', async () => {

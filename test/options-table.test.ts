@@ -96,7 +96,7 @@ describe('the docs', () => {
     const start = text.indexOf('| flag | default | meaning |');
     if (start < 0) continue;
     const table = text.slice(start).split(/\n(?!\|)/)[0]!;
-    for (const m of table.matchAll(/^\| `--([a-z-]+)[^`]*` \| ([^|]*) \|/gm)) rows.set(m[1]!, m[2]!.trim());
+    for (const m of table.matchAll(/^\| `--([a-z-]+)[^`]*` \| ((?:[^|\\]|\\.)*) \|/gm)) rows.set(m[1]!, m[2]!.trim());
   }
   // docs/options.md's table is the output of `node scripts/options-table.mjs`: paste it again
   // when an option is added.

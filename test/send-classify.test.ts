@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyAnswer, classifyError, contactIdOf, parseRetryAfter } from '../src/send/classify.js';
+import { classifyAnswer, classifyError, classifyUpdate, contactIdOf, parseRetryAfter, updatedIdOf } from '../src/send/classify.js';
 import type { HttpAnswer } from '../src/send/client.js';
 
 const ctx = { inboxId: '407', baseUrl: 'http://127.0.0.1:1', now: Date.parse('2026-01-01T00:00:00Z') };
@@ -91,6 +91,44 @@ describe('classifyAnswer', () => {
     expect(c.kind === 'row' && c.message).toContain('Email has already been taken');
     expect(classifyAnswer(answer(422, { message: 'Email Invalid email' }), ctx)).toMatchObject({ taken: false });
     expect(classifyAnswer(answer(400, 'bad'), ctx)).toMatchObject({ kind: 'row', code: 'rejected' });
+  });
+
+  it('says which keys a 422 calls taken: attributes, narrowed by the message; the message alone for older Chatwoot', () => {
+    const keys = (body: unknown) => {
+      const c = classifyAnswer(answer(422, body), ctx);
+      return c.kind === 'row' ? c.takenKeys : 'not a row';
+    };
+    expect(keys({ message: 'Email has already been taken, Phone number has already been taken', attributes: ['email', 'phone_number'] })).toEqual(['email', 'phone_number']);
+    // attributes lists every field with an error: the format error is not a taken key.
+    expect(keys({ message: 'Email has already been taken, Phone number should be in e164 format', attributes: ['email', 'phone_number'] })).toEqual(['email']);
+    expect(keys({ message: 'Identifier has already been taken' })).toEqual(['identifier']);
+    // A wording we do not know: the attributes alone; neither: unknown (every key is probed).
+    expect(keys({ message: 'Ya ha sido tomado: has already been taken', attributes: ['phone_number'] })).toEqual(['phone_number']);
+    expect(keys({ message: 'Contact has already been taken' })).toBeUndefined();
+    expect(keys({ message: 'Email Invalid email', attributes: ['email'] })).toBeUndefined();
+  });
+
+  it('a 2xx without an ID says why in `unread`, for the sender to look the contact up', () => {
+    expect(classifyAnswer(answer(200, '<html>oops</html>', { 'content-type': 'text/html' }), ctx)).toMatchObject({
+      kind: 'row',
+      code: 'bad_response',
+      unread: 'LiveDesk answered HTTP 200 but its body is not JSON (text/html: <html>oops</html>)',
+    });
+    expect(classifyAnswer(answer(422, { message: 'x' }), ctx)).not.toHaveProperty('unread');
+  });
+
+  it('update answers: payload.id (Chatwoot) or payload.contact.id; a 404 is the row\'s not_found, not fatal', () => {
+    expect(classifyUpdate(answer(200, { payload: { id: 55, name: 'A' } }), '55', ctx)).toEqual({ kind: 'success', contactId: '55' });
+    expect(classifyUpdate(answer(200, { payload: { contact: { id: 55 } } }), '55', ctx)).toEqual({ kind: 'success', contactId: '55' });
+    expect(updatedIdOf('{"payload":{"id":12345678901234567890}}')).toBeUndefined();
+    expect(classifyUpdate(answer(200, { payload: { id: 56 } }), '55', ctx)).toMatchObject({ kind: 'row', code: 'bad_response', message: expect.stringContaining('it names contact 56, not 55') });
+    expect(classifyUpdate(answer(200, {}), '55', ctx)).toMatchObject({ code: 'bad_response', message: expect.stringMatching(/no usable payload\.id or payload\.contact\.id.*the update was most likely applied: check contact 55 in LiveDesk$/) });
+    expect(classifyUpdate({ ...answer(200, { payload: { id: 55 } }), truncated: true, incomplete: 'connection' }, '55', ctx)).toMatchObject({ code: 'bad_response' });
+    expect(classifyUpdate(answer(404, { error: 'Resource could not be found' }), '55', ctx)).toMatchObject({ kind: 'row', code: 'not_found', message: expect.stringContaining('LiveDesk contact 55 was not found') });
+    expect(classifyUpdate(answer(401, { error: 'x' }), '55', ctx).kind).toBe('fatal');
+    expect(classifyUpdate(answer(503, ''), '55', ctx)).toMatchObject({ kind: 'retry', code: 'server_error' });
+    // A create answer stays strict: the notes document payload.contact.id for it.
+    expect(contactIdOf('{"payload":{"id":55}}')).toBeUndefined();
   });
 
   it('retries 429 and honours Retry-After in seconds or as a date', () => {

@@ -25,7 +25,7 @@ function open(dir: string, files: { results?: string; failures?: string } = {}) 
   const format = new FailureFormat(INPUT_HEADER);
   const journal = Journal.create(journalPath, {
     format: JOURNAL_FORMAT,
-    v: 1,
+    v: 2,
     identity: {},
     files: { results: { path: results, header: resultsHeaderLine() }, failures: { path: failures, header: format.headerLine } },
     startedAt: new Date().toISOString(),

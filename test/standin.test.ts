@@ -1,53 +1,8 @@
+// The LiveDesk stand-in's contact API (src/standin/api.ts, contacts.ts): what it answers and
+// stores, its variants, and its command. Its faults and shutdown are in standin-faults.test.ts.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startStandin, type Standin, type StandinOptions } from '../src/standin/server.js';
-
-const KEY = 'test-key';
-const SECRET = 'test-secret';
-const AUTH = `Basic ${Buffer.from(`${KEY}:${SECRET}`).toString('base64')}`;
-const CONTACTS = '/api/v2/accounts/contacts';
-
-interface ApiContact {
-  id: number;
-  name: string | null;
-  email: string | null;
-  phone_number: string | null;
-  custom_attributes: Record<string, unknown>;
-}
-interface ContactAnswer {
-  payload: { contact: ApiContact; contact_inbox?: unknown };
-}
-interface SearchAnswer {
-  meta: { count: number; current_page: number };
-  payload: ApiContact[];
-}
-
-async function read<T>(res: Response | Promise<Response>): Promise<T> {
-  return (await (await res).json()) as T;
-}
-
-function start(extra: Partial<StandinOptions> = {}): Promise<Standin> {
-  return startStandin({ port: 0, apiKey: KEY, apiSecret: SECRET, seed: 1, ...extra });
-}
-
-function api(standin: Standin, path: string, init: RequestInit = {}): Promise<Response> {
-  const headers = { authorization: AUTH, 'content-type': 'application/json', ...init.headers };
-  return fetch(`${standin.url}${path}`, { ...init, headers });
-}
-
-function create(standin: Standin, body: Record<string, unknown>, init: RequestInit = {}): Promise<Response> {
-  return api(standin, CONTACTS, { method: 'POST', body: JSON.stringify({ inbox_id: 407, ...body }), ...init });
-}
-
-/** What seed 42 with errorRate 0.5 gave for twelve creates before the hostile modes were added. */
-const SEED_42_STATUSES = [500, 200, 500, 500, 200, 500, 500, 500, 200, 500, 200, 200];
-
-async function waitFor(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 2000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met within 2 s');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+import { startStandin, type Standin } from '../src/standin/server.js';
+import { api, create, CONTACTS, KEY, read, SECRET, start, type ContactAnswer, type SearchAnswer, type UpdateAnswer } from './helpers/standin-api.js';
 
 describe('stand-in contact API', () => {
   let standin: Standin;
@@ -168,12 +123,16 @@ describe('stand-in contact API', () => {
 
     const merged = await patch(a.id, { email: 'a@example.com', name: 'A', custom_attributes: { y: 2 } });
     expect(merged.status).toBe(200);
-    expect((await read<ContactAnswer>(merged)).payload.contact).toMatchObject({ name: 'A', custom_attributes: { x: 1, y: 2 } });
+    const body = await read<UpdateAnswer & { payload: { contact?: unknown } }>(merged);
+    expect(body.payload).toMatchObject({ id: a.id, name: 'A', email: 'a@example.com', custom_attributes: { x: 1, y: 2 } });
+    expect(body.payload.contact).toBeUndefined();
 
     const clash = await patch(a.id, { email: 'B@example.com' });
     expect(clash.status).toBe(422);
     expect(await clash.json()).toEqual({ message: 'Email has already been taken', attributes: ['email'] });
-    expect((await patch(a.id + 1000, { name: 'Z' })).status).toBe(404);
+    const gone = await patch(a.id + 1000, { name: 'Z' });
+    expect(gone.status).toBe(404);
+    expect(await gone.json()).toEqual({ error: 'Resource could not be found' });
   });
 
   it('answers unknown routes with 404 JSON', async () => {
@@ -239,195 +198,6 @@ describe('stand-in variants', () => {
     }
   });
 });
-
-describe('stand-in faults', () => {
-  let standin: Standin;
-  beforeAll(async () => {
-    standin = await start();
-  });
-  afterAll(() => standin.close());
-  beforeEach(() => {
-    standin.setFaults({});
-    standin.reset();
-  });
-
-  it('resetBeforeRate 1 drops the connection and stores nothing', async () => {
-    standin.setFaults({ resetBeforeRate: 1 });
-    await expect(create(standin, { name: 'A' })).rejects.toThrow();
-    expect(standin.contacts()).toEqual([]);
-    expect(standin.stats().resets).toBe(1);
-  });
-
-  it('resetAfterRate 1 stores the contact, yet the client sees a socket error', async () => {
-    standin.setFaults({ resetAfterRate: 1 });
-    await expect(create(standin, { name: 'A' })).rejects.toThrow();
-    expect(standin.contacts()).toMatchObject([{ name: 'A' }]);
-  });
-
-  it('hangAfterRate 1 stores the contact and never answers', async () => {
-    standin.setFaults({ hangAfterRate: 1 });
-    const error = await create(standin, { name: 'A' }, { signal: AbortSignal.timeout(300) }).catch((e: unknown) => e);
-    expect((error as Error).name).toBe('TimeoutError');
-    expect(standin.contacts()).toMatchObject([{ name: 'A' }]);
-    expect(standin.stats().hangs).toBe(1);
-    await waitFor(() => standin.stats().inFlight === 0);
-  });
-
-  it('errorRate 1 answers 500 and stores nothing', async () => {
-    standin.setFaults({ errorRate: 1 });
-    const res = await create(standin, { name: 'A' });
-    expect(res.status).toBe(500);
-    expect(await res.json()).toEqual({ error: 'Internal server error' });
-    expect(standin.contacts()).toEqual([]);
-  });
-
-  it('redirectRate 1 answers 302 elsewhere and stores nothing', async () => {
-    standin.setFaults({ redirectRate: 1 });
-    const res = await create(standin, { name: 'A' }, { redirect: 'manual' });
-    expect(res.status).toBe(302);
-    expect(res.headers.get('location')).toBe('http://127.0.0.1:1/elsewhere');
-    await res.arrayBuffer();
-    expect(standin.contacts()).toEqual([]);
-    expect(standin.stats().byFault).toEqual({ redirect: 1 });
-  });
-
-  it('badBodyRate 1 stores the contact and answers 200 text/html', async () => {
-    standin.setFaults({ badBodyRate: 1 });
-    const res = await create(standin, { name: 'A' });
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(await res.text()).toBe('<html>oops</html>');
-    expect(standin.contacts()).toMatchObject([{ name: 'A' }]);
-  });
-
-  it('noIdRate 1 stores the contact and answers 200 JSON without an ID', async () => {
-    standin.setFaults({ noIdRate: 1 });
-    const res = await create(standin, { name: 'A' });
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ payload: { contact: {} } });
-    expect(standin.contacts()).toMatchObject([{ name: 'A' }]);
-  });
-
-  it('hugeBodyRate 1 stores the contact and streams 10 MB of JSON without a Content-Length', async () => {
-    standin.setFaults({ hugeBodyRate: 1 });
-    const res = await create(standin, { name: 'A' });
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-length')).toBeNull();
-    const text = await res.text();
-    expect(text.length).toBe(10 * 1024 * 1024);
-    const body = JSON.parse(text) as ContactAnswer;
-    expect(body.payload.contact.id).toBe(standin.contacts()[0]!.id);
-  });
-
-  it('hugeBodyRate: a client that stops reading is let go', async () => {
-    standin.setFaults({ hugeBodyRate: 1 });
-    const res = await create(standin, { name: 'A' });
-    const reader = res.body!.getReader();
-    await reader.read();
-    await reader.cancel();
-    await waitFor(() => standin.stats().inFlight === 0);
-  });
-
-  it('neverEndRate 1 stores the contact, sends 200 and a body that keeps coming until the client leaves', async () => {
-    standin.setFaults({ neverEndRate: 1 });
-    const controller = new AbortController();
-    const res = await create(standin, { name: 'A' }, { signal: controller.signal });
-    expect(res.status).toBe(200);
-    const reader = res.body!.getReader();
-    let received = 0;
-    // Two reads past the first chunk: the body is still coming, byte by byte.
-    for (let i = 0; i < 3; i++) received += (await reader.read()).value?.length ?? 0;
-    expect(received).toBeGreaterThanOrEqual('{"payload":'.length + 2);
-    controller.abort();
-    expect(standin.contacts()).toMatchObject([{ name: 'A' }]);
-    await waitFor(() => standin.stats().inFlight === 0);
-  });
-
-  it('pre-storage faults win over hostile answers, hostile answers over nothing', async () => {
-    standin.setFaults({ errorRate: 1, noIdRate: 1 });
-    expect((await create(standin, { name: 'A' })).status).toBe(500);
-    standin.setFaults({ redirectRate: 1, resetAfterRate: 1 });
-    expect((await create(standin, { name: 'B' }, { redirect: 'manual' })).status).toBe(302);
-    expect(standin.contacts()).toEqual([]);
-  });
-
-  it('the hostile modes are settable through /_standin/config and checked', async () => {
-    const bad = await fetch(`${standin.url}/_standin/config`, { method: 'POST', body: '{"faults":{"noIdRate":1.5}}' });
-    expect(bad.status).toBe(400);
-    expect(await bad.json()).toEqual({ error: 'noIdRate must be a number from 0 to 1' });
-    const ok = await fetch(`${standin.url}/_standin/config`, { method: 'POST', body: '{"faults":{"noIdRate":1}}' });
-    expect(await ok.json()).toMatchObject({ faults: { noIdRate: 1 } });
-    expect(await (await create(standin, { name: 'A' })).json()).toEqual({ payload: { contact: {} } });
-  });
-
-  it('adding the hostile modes left the seeded sequence of the classic faults as it was', async () => {
-    // Recorded before the hostile modes existed: seed 42, errorRate 0.5, twelve creates.
-    const run = await start({ seed: 42, faults: { errorRate: 0.5, noIdRate: 0 } });
-    try {
-      const answers = [];
-      for (let i = 0; i < 12; i++) answers.push((await create(run, { name: `S${i}` })).status);
-      expect(answers).toEqual(SEED_42_STATUSES);
-    } finally {
-      await run.close();
-    }
-  });
-
-  it('faults leave searches alone', async () => {
-    standin.setFaults({ errorRate: 1, resetBeforeRate: 1, redirectRate: 1, neverEndRate: 1, hugeBodyRate: 1 });
-    expect((await api(standin, `${CONTACTS}?q=x`)).status).toBe(200);
-  });
-
-  it('latency delays answers, and maxInFlight sees concurrent requests', async () => {
-    standin.setFaults({ latencyMs: 120 });
-    const started = performance.now();
-    const answers = await Promise.all(Array.from({ length: 5 }, (_, i) => create(standin, { name: `C${i}` })));
-    expect(performance.now() - started).toBeGreaterThanOrEqual(110);
-    expect(answers.map((res) => res.status)).toEqual([200, 200, 200, 200, 200]);
-    expect(standin.stats()).toMatchObject({ maxInFlight: 5, inFlight: 0, creates: 5 });
-  });
-
-  it('is deterministic for a given seed', async () => {
-    const statuses = async () => {
-      const run = await start({ seed: 42, faults: { errorRate: 0.5 } });
-      try {
-        const answers = [];
-        for (let i = 0; i < 12; i++) answers.push((await create(run, { name: `S${i}` })).status);
-        return answers;
-      } finally {
-        await run.close();
-      }
-    };
-    const first = await statuses();
-    expect(first).toContain(500);
-    expect(first).toContain(200);
-    expect(await statuses()).toEqual(first);
-  });
-});
-
-describe('stand-in shutdown', () => {
-  it('close() resolves promptly while a body never ends', async () => {
-    const standin = await start({ faults: { neverEndRate: 1 } });
-    const res = await create(standin, { name: 'A' });
-    const reading = res.text().catch((e: unknown) => e);
-    await standin.close();
-    expect(await reading).toBeInstanceOf(Error);
-  });
-
-  it('close() resolves promptly while a request hangs or waits on latency', async () => {
-    const standin = await start({ faults: { hangAfterRate: 1 } });
-    const hung = create(standin, { name: 'A' }).catch((e: unknown) => e);
-    await waitFor(() => standin.stats().hangs === 1);
-    standin.setFaults({ latencyMs: 10_000 });
-    const slow = api(standin, `${CONTACTS}?q=x`).catch((e: unknown) => e);
-    await waitFor(() => standin.stats().inFlight === 2);
-    const started = performance.now();
-    await standin.close();
-    expect(performance.now() - started).toBeLessThan(500);
-    expect(await hung).toBeInstanceOf(Error);
-    expect(await slow).toBeInstanceOf(Error);
-  });
-});
-
 describe('the standin command with a bad flag or a busy port', () => {
   it('stops with exit 2 and a message, not a stack trace', async () => {
     const { runCli } = await import('./helpers/cli.js');

@@ -10,7 +10,9 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import type { OptionSpec } from './spec.js';
+import type { PathTemplates } from './dated-run.js';
 import { OPTION_LIST, type OptionKey, type RawArgs } from './table.js';
+export { findStoppedRun } from './dated-run.js';
 
 /** The options a job file may set, under their job-file keys. */
 const JOB_OPTIONS = OPTION_LIST.filter(([, spec]) => spec.job !== false).map(([key, spec]) => ({ key, jobKey: spec.jobKey ?? key, spec }));
@@ -62,6 +64,11 @@ function parseJobText(path: string, text: string): unknown {
 
 /** The job file's options as raw arguments (paths resolved against the job file, placeholders filled). */
 export function loadJobFile(path: string, now = new Date()): RawArgs {
+  return loadJob(path, now).args;
+}
+
+/** loadJobFile's arguments, and the path options as written (resolved, placeholders not filled): --resume finds a dated run with them. */
+export function loadJob(path: string, now = new Date()): { args: RawArgs; templates: PathTemplates } {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -83,22 +90,29 @@ export function loadJobFile(path: string, now = new Date()): RawArgs {
   const job = parsed.data as Record<string, unknown>;
   const base = dirname(resolve(path));
   const out: Partial<Record<OptionKey, unknown>> = {};
+  const templates: PathTemplates = {};
   for (const { key, jobKey, spec } of JOB_OPTIONS) {
     let value = job[jobKey];
     if (value === undefined) continue;
     if (spec.job === 'path' && typeof value === 'string') {
+      if (key === 'file' || key === 'results' || key === 'failures' || key === 'journal') templates[key] = isAbsolute(value) ? value : resolve(base, value);
       const filled = fillPlaceholders(value, now);
       value = isAbsolute(filled) ? filled : resolve(base, filled);
     }
     if (spec.type === 'string' && typeof value === 'number') value = String(value);
     out[key] = value;
   }
-  return out;
+  return { args: out, templates };
 }
 
-/** Flags given on the command line (not undefined) win over the job file. */
+/**
+ * Flags given on the command line (not undefined) win over the job file — `--resume` over the
+ * file's `force: true` too (and `--force` over its `resume`): they are not a contradiction.
+ */
 export function mergeArgs(job: RawArgs, flags: RawArgs): RawArgs {
   const merged: Record<string, unknown> = { ...job };
+  if (flags.resume === true) delete merged.force;
+  if (flags.force === true) delete merged.resume;
   for (const [k, v] of Object.entries(flags)) if (v !== undefined) merged[k] = v;
   return merged as RawArgs;
 }

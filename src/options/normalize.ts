@@ -9,7 +9,7 @@ import { loadCredentials } from '../security/credentials.js';
 import { checkBaseUrlTransport, insecureTlsEnvNote } from '../security/transport.js';
 import { isWorkbookPath } from '../source/open.js';
 import { readOption } from './spec.js';
-import { OPTION_LIST, OPTIONS, type OptionFields, type OptionValues, type RawArgs } from './table.js';
+import { defaultOutputPath, journalFor, OPTION_LIST, OPTIONS, type OptionFields, type OptionValues, type RawArgs } from './table.js';
 
 /** What a run does: send (`import`), only read and validate (`dry-run`), or also look rows up read-only (`check`). */
 export type RunMode = 'import' | 'dry-run' | 'check';
@@ -18,7 +18,9 @@ export type RunMode = 'import' | 'dry-run' | 'check';
  * The options of one run. The fields that come from one option each (with their defaults, limits
  * and meaning) are declared in table.ts; see OPTIONS there.
  */
-export interface Options extends Omit<OptionFields, 'file' | 'inboxId'> {
+export interface Options extends Omit<OptionFields, 'file' | 'inboxId' | 'journal'> {
+  /** The live run's journal: given, or beside the results file (journalFor). */
+  journal: string;
   /** Input CSV or .xlsx path. */
   file: string;
   /** LiveDesk inbox (channel) ID; a number when it is all digits, as the API example sends; '' in a dry run without one. */
@@ -100,6 +102,14 @@ export function normalizeOptions(raw: RawArgs, env: NodeJS.ProcessEnv): Options 
   if (workbook && v.delimiter !== undefined) throw new UsageError('--delimiter applies to CSV files, not to an .xlsx workbook');
   if (!workbook && v.sheet !== undefined) throw new UsageError(`--sheet applies to .xlsx workbooks; ${file} is read as CSV`);
 
+  // A dry run's outputs are derived data, with names of their own: it never writes a live run's
+  // files, and the next dry run replaces them.
+  if (mode !== 'import') {
+    if (raw.results === undefined) v.results = defaultOutputPath(file, 'results', true);
+    if (raw.failures === undefined) v.failures = defaultOutputPath(file, 'failures', true);
+  }
+  const journal = v.journal ?? journalFor(v.results);
+  v.journal = journal;
   const outputs = [
     ['results', v.results],
     ['failures', v.failures],
@@ -112,16 +122,19 @@ export function normalizeOptions(raw: RawArgs, env: NodeJS.ProcessEnv): Options 
   const paths = outputs.map(([, p]) => p).filter((p): p is string => p !== undefined);
   if (new Set(paths).size !== paths.length) throw new UsageError('--results, --failures, --journal, --summary, --report and --log-file must be different files');
   if (paths.includes(file)) throw new UsageError(`an output file is the input file ${file}; it would be overwritten`);
-  if (!v.resume && !v.force) {
-    // The files a run creates: a dry run writes no journal, and results only with --check-existing.
-    const created = [v.failures, ...(mode === 'import' ? [v.journal] : []), ...(mode === 'dry-run' ? [] : [v.results])];
-    const existing = created.filter((p) => existsSync(p));
+  if (mode !== 'import' && !v.force) {
+    // A live run's files are judged by plan.ts, which knows a finished run from an unfinished one.
+    // A dry run replaces its own default outputs, and nothing else without --force.
+    const ours = [defaultOutputPath(file, 'results', true), defaultOutputPath(file, 'failures', true)];
+    const created = [v.failures, ...(mode === 'dry-run' ? [] : [v.results])];
+    const existing = created.filter((p) => existsSync(p) && !ours.includes(p));
     if (existing.length > 0) {
       throw new UsageError(
-        `${existing.join(' and ')} already exist${existing.length === 1 ? 's' : ''}: add --resume to finish that run, --force to replace ${existing.length === 1 ? 'it' : 'them'}, or choose other paths with --results / --failures`,
+        `${existing.join(' and ')} already exist${existing.length === 1 ? 's' : ''} and ${existing.length === 1 ? 'is' : 'are'} not a dry run's own output: ` +
+          `add --force to replace ${existing.length === 1 ? 'it' : 'them'}, or leave out --results / --failures (a dry run then writes ${ours[1]})`,
       );
     }
   }
 
-  return { ...carried(v), file, inboxId: v.inboxId ?? '', mode, apiKey, apiSecret, warnings };
+  return { ...carried(v), journal, file, inboxId: v.inboxId ?? '', mode, apiKey, apiSecret, warnings };
 }

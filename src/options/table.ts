@@ -19,11 +19,30 @@ export type OnExisting = (typeof ON_EXISTING)[number];
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** `contacts.csv` → `contacts.results.csv` (or `contacts.journal.jsonl`), beside the input. */
-export function defaultOutputPath(input: string, kind: 'results' | 'failures' | 'journal'): string {
+/**
+ * `contacts.csv` → `contacts.results.csv` / `contacts.failures.csv` beside the input; a dry run's
+ * are `contacts.dry-run.results.csv` / `contacts.dry-run.failures.csv`, so a rehearsal never
+ * touches a live run's files.
+ */
+export function defaultOutputPath(input: string, kind: 'results' | 'failures', dryRun = false): string {
   const ext = extname(input);
   const stem = ['.csv', '.txt', '.tsv', '.xlsx'].includes(ext.toLowerCase()) ? basename(input, ext) : basename(input);
-  return join(dirname(input), `${stem}.${kind}.${kind === 'journal' ? 'jsonl' : 'csv'}`);
+  return join(dirname(input), `${stem}.${dryRun ? 'dry-run.' : ''}${kind}.csv`);
+}
+
+/**
+ * A run's journal lives with its results file, whatever the input: `x.results.csv` →
+ * `x.journal.jsonl`, `night-2026-12-01.csv` → `night-2026-12-01.journal.jsonl`. So a run is
+ * known by its outputs: new dated outputs make a new run, the same outputs the same run.
+ */
+export function journalFor(results: string): string {
+  const name = basename(results);
+  const stem = name.toLowerCase().endsWith('.results.csv')
+    ? name.slice(0, -'.results.csv'.length)
+    : extname(name) === ''
+      ? name
+      : name.slice(0, -extname(name).length);
+  return join(dirname(results), `${stem}.journal.jsonl`);
 }
 
 function parseBaseUrl(text: string, flag: string): string {
@@ -105,14 +124,14 @@ export const OPTIONS = {
     default: (file: string) => defaultOutputPath(file, 'results'),
     defaultText: '<input>.results.csv beside the input',
     help: 'results CSV',
-    doc: 'results file, beside the input (`contacts.csv` → `contacts.results.csv`)',
+    doc: 'results file, beside the input (`contacts.csv` → `contacts.results.csv`; a dry run: `contacts.dry-run.results.csv`)',
   },
   failures: {
     type: 'string', arg: 'FILE', job: 'path',
     default: (file: string) => defaultOutputPath(file, 'failures'),
     defaultText: '<input>.failures.csv beside the input',
     help: 'failures CSV',
-    doc: 'failures file, beside the input',
+    doc: 'failures file, beside the input (a dry run: `contacts.dry-run.failures.csv`)',
   },
   summary: { type: 'string', arg: 'FILE', job: 'path', help: 'also write the summary as JSON to this file' },
   report: {
@@ -174,19 +193,23 @@ export const OPTIONS = {
   },
   resume: {
     type: 'boolean', job: false,
-    help: 'finish a run that was stopped: send only the rows its journal has no outcome for, append to its output files',
+    help: 'finish a run that was stopped: send the rows its journal has no outcome for (and again those an outage failed), append to its output files',
+    doc:
+      'finish a run that was stopped: send the rows its journal has no outcome for, and again the rows that failed for a reason a retry can fix (network, timeout, 5xx, 429); ' +
+      'the output files are checked against the journal and appended to. With `{date}` paths in a job file, the stopped run is found by its journal',
   },
   force: {
     type: 'boolean', job: true,
-    help: 'replace existing results, failures and journal files',
-    doc: 'replace existing results, failures and journal files (without it, a run refuses to overwrite them)',
+    help: 'start a new run although an unfinished one used these output files (its files are kept under dated names)',
+    doc:
+      'start a new run although an unfinished run used these output files, or files no journal vouches for are in the way: they are kept under dated names, never deleted ' +
+      "(a finished run's files are kept that way without it; a dry run replaces its own outputs without it)",
   },
   journal: {
     type: 'string', arg: 'FILE', job: 'path',
-    default: (file: string) => defaultOutputPath(file, 'journal'),
-    defaultText: '<input>.journal.jsonl beside the input',
-    help: 'journal of a live run, for --resume',
-    doc: 'the journal of a live run, read by `--resume`',
+    defaultText: 'beside the results file',
+    help: 'journal of a live run, for --resume (default: beside the results file, x.results.csv → x.journal.jsonl)',
+    doc: 'the journal of a live run, read by `--resume` (`contacts.results.csv` → `contacts.journal.jsonl`)',
   },
   onExisting: {
     type: 'string', arg: 'M', choices: ON_EXISTING, default: 'skip', job: true,

@@ -2,7 +2,7 @@
 // the output files, and open them (new, or the stopped run's to finish with --resume). Every
 // problem found here is a UsageError: nothing has been sent, the CLI exits 2.
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync, unlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { detectMapping, hasAnyField, loadMappingFile, mappingToSpec, type ResolvedMapping } from '../map/index.js';
@@ -11,8 +11,11 @@ import { neutralizeCell } from '../security/formula.js';
 import { openSource, type Source } from '../source/open.js';
 import { CsvLineFile } from '../sinks/csv-file.js';
 import { FailureFormat } from '../sinks/failures.js';
-import { Journal, JOURNAL_FORMAT, type ResumeState } from '../sinks/journal.js';
-import { acquireLock } from '../sinks/lock.js';
+import { Journal, JOURNAL_FORMAT, JOURNAL_VERSION } from '../sinks/journal.js';
+import { resumeJournal, type ResumeState } from '../sinks/journal-resume.js';
+import { acquireLocks } from '../sinks/lock.js';
+import { digestFile, type InputDigest } from './input-digest.js';
+import { setAsidePreviousRun } from './previous-run.js';
 import { Outputs } from '../sinks/outputs.js';
 import { resultsHeaderLine, type CellFilter } from '../sinks/results.js';
 
@@ -24,9 +27,16 @@ export interface Plan {
   resumed?: ResumeState;
   /** Releases the lock on the output files. */
   release: () => void;
+  /** A live run: resolves once the input's digest is in the journal (await it before closing). */
+  inputRecorded?: Promise<void>;
+  /** Lines for people: an earlier run's files kept aside, and where. */
+  notes: string[];
 }
 
 export async function planRun(opts: Options): Promise<Plan> {
+  // Every path a run works with is absolute from here on: the journal records them, and a resume
+  // from another folder must find the same files.
+  opts = { ...opts, results: resolve(opts.results), failures: resolve(opts.failures), journal: resolve(opts.journal) };
   const source = await openSource(opts.file, {
     maxFieldBytes: opts.maxFieldBytes,
     ...(opts.delimiter === undefined ? {} : { delimiter: opts.delimiter }),
@@ -92,40 +102,62 @@ function jobIdentity(opts: Options, source: Source, mapping: ResolvedMapping): R
 async function openOutputs(opts: Options, source: Source, mapping: ResolvedMapping): Promise<Omit<Plan, 'source' | 'mapping'>> {
   const cell: CellFilter = opts.rawOutput ? (c) => c : neutralizeCell;
   const failureFormat = new FailureFormat(source.header, cell);
-  const dry = opts.mode !== 'import';
-  const release = acquireLock(`${dry ? opts.failures : opts.journal}.lock`, dry ? opts.failures : `${opts.results} and ${opts.failures}`);
+  const files = opts.mode === 'import' ? [opts.results, opts.failures, opts.journal] : opts.mode === 'check' ? [opts.results, opts.failures] : [opts.failures];
+  const release = acquireLocks(files, opts.mode === 'import' ? `${opts.results} and ${opts.failures}` : opts.failures);
   try {
+    if (opts.mode !== 'import') return { outputs: createOutputs(opts, failureFormat, cell, undefined), release, notes: [] };
     if (opts.resume) {
-      const { journal, state } = await Journal.resume(opts.journal, jobIdentity(opts, source, mapping));
-      const outputs = new Outputs(CsvLineFile.append(opts.failures), failureFormat, CsvLineFile.append(opts.results), journal, cell);
-      return { outputs, resumed: state, release };
+      const { journal, state } = await resumeJournal(opts.journal, { identity: jobIdentity(opts, source, mapping), inputDigest: () => digestFile(opts.file) });
+      // A file an earlier version started keeps its columns (it had no `note`).
+      const columns = state.header.files.results.header.trim().split(',').length;
+      const outputs = new Outputs(CsvLineFile.append(opts.failures), failureFormat, CsvLineFile.append(opts.results), journal, cell, columns);
+      return { outputs, resumed: state, release, notes: [] };
     }
-    return { outputs: createOutputs(opts, source, mapping, failureFormat, cell), release };
+    const kept = await setAsidePreviousRun({ input: opts.file, results: opts.results, failures: opts.failures, journal: opts.journal, force: opts.force });
+    const notes = kept.length === 0 ? [] : [`The earlier run's files were kept:\n${kept.map(([from, to]) => `  ${from} → ${to}`).join('\n')}`];
+    const journal = createJournal(opts, source, mapping, failureFormat);
+    const outputs = createOutputs(opts, failureFormat, cell, journal);
+    // Read the input whole beside the import; its digest lets a resume prove the file unchanged.
+    const inputRecorded = digestFile(opts.file).then(
+      (d: InputDigest) => journal.recordInput(d),
+      () => undefined, // unreadable now: the head/tail fingerprint in the identity still guards
+    );
+    return { outputs, release, inputRecorded, notes };
   } catch (e) {
     release();
     throw e;
   }
 }
 
-function createOutputs(opts: Options, source: Source, mapping: ResolvedMapping, failureFormat: FailureFormat, cell: CellFilter): Outputs {
+function createJournal(opts: Options, source: Source, mapping: ResolvedMapping, failureFormat: FailureFormat): Journal {
   try {
-    const results = opts.mode === 'dry-run' ? undefined : CsvLineFile.create(opts.results, resultsHeaderLine());
-    const failures = CsvLineFile.create(opts.failures, failureFormat.headerLine);
-    const journal =
-      opts.mode !== 'import'
-        ? undefined
-        : Journal.create(opts.journal, {
-            format: JOURNAL_FORMAT,
-            v: 1,
-            identity: jobIdentity(opts, source, mapping),
-            files: {
-              results: { path: opts.results, header: resultsHeaderLine() },
-              failures: { path: opts.failures, header: failureFormat.headerLine },
-            },
-            startedAt: new Date().toISOString(),
-          });
+    return Journal.create(opts.journal, {
+      format: JOURNAL_FORMAT,
+      v: JOURNAL_VERSION,
+      identity: jobIdentity(opts, source, mapping),
+      files: {
+        results: { path: opts.results, header: resultsHeaderLine() },
+        failures: { path: opts.failures, header: failureFormat.headerLine },
+      },
+      startedAt: new Date().toISOString(),
+    });
+  } catch (e) {
+    throw new UsageError(`cannot create the journal ${opts.journal}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+function createOutputs(opts: Options, failureFormat: FailureFormat, cell: CellFilter, journal: Journal | undefined): Outputs {
+  try {
+    // A dry run replaces its own earlier outputs (options.ts allowed it); a live run's were kept aside.
+    const fresh = (p: string): string => {
+      if (opts.mode !== 'import' && existsSync(p)) unlinkSync(p);
+      return p;
+    };
+    const results = opts.mode === 'dry-run' ? undefined : CsvLineFile.create(fresh(opts.results), resultsHeaderLine());
+    const failures = CsvLineFile.create(fresh(opts.failures), failureFormat.headerLine);
     return new Outputs(failures, failureFormat, results, journal, cell);
   } catch (e) {
+    journal?.close();
     // A folder that cannot be written, a full disk: nothing was sent yet, so this is a usage error.
     throw new UsageError(`cannot create the output files: ${(e as Error).message}`, { cause: e });
   }

@@ -39,7 +39,8 @@ export interface RunResult {
 
 export async function run(opts: Options, io: RunIO): Promise<RunResult> {
   const started = performance.now();
-  const { source, mapping, outputs, resumed, release } = await planRun(opts);
+  const { source, mapping, outputs, resumed, release, inputRecorded, notes } = await planRun(opts);
+  for (const n of notes) io.say(n);
   io.say(
     `${opts.mode === 'import' ? 'Importing' : 'Checking'} ${opts.file} (${describeSource(source)}) with this mapping, ${describeOrigin(mapping, opts.mapping)}:\n` +
       describeMapping(mapping).join('\n'),
@@ -49,7 +50,10 @@ export async function run(opts: Options, io: RunIO): Promise<RunResult> {
   const summary = emptySummary(opts.mode !== 'import', opts.failures, opts.mode === 'dry-run' ? undefined : opts.results);
   if (resumed) {
     restoreSummary(summary, resumed);
-    io.say(`Resuming: ${resumed.done.size} rows were finished by the earlier run${resumed.restoredLines ? ` (${resumed.restoredLines} output lines restored from the journal)` : ''}; sending the rest.`);
+    io.say(
+      `Resuming: ${resumed.done.size} rows were finished by the earlier run${resumed.restoredLines ? ` (${resumed.restoredLines} output lines restored from the journal)` : ''}; ` +
+        `sending the rest${resumed.retried ? `, and again the ${resumed.retried} rows that failed for a reason a retry can fix (network, timeout, server error, rate limit)` : ''}.`,
+    );
   }
   const report = opts.report ? new ReportSink(mapping, { file: opts.file, header: source.header, source: source.format, dryRun: opts.mode !== 'import', ...(mapping.preset ? { preset: mapping.preset } : {}) }) : undefined;
   const sinks = new Sinks(summary, outputs, io.log, report);
@@ -77,7 +81,7 @@ export async function run(opts: Options, io: RunIO): Promise<RunResult> {
     stats: summary,
     markSent: (row) => sinks.markSent(row),
     ...(resumed ? { maybeSent: resumed.maybeSent } : {}),
-    onRetry: (row, c, delay) => io.log.debug({ row, error: c.code, delayMs: delay }, `row ${row}: ${c.message}; retrying in ${delay} ms`),
+    onRetry: (c, delay, row) => io.log.debug({ row, error: c.code, delayMs: delay }, `${row === undefined ? 'search' : `row ${row}`}: ${c.message}; retrying in ${delay} ms`),
   });
   const everyMs = io.progressEveryMs ?? 10_000;
   const stopProgress =
@@ -104,11 +108,15 @@ export async function run(opts: Options, io: RunIO): Promise<RunResult> {
       // The bar keeps counting while the last requests (and their retries) finish.
       await send.finish();
       stopProgress();
+      await inputRecorded;
+      // Every row has an outcome: the journal says the run finished, so it never blocks the next.
+      if (!stopper.stopped) sinks.finish();
       sinks.close();
     } catch (e) {
       stopper.stop(`cannot finish writing the output files: ${(e as Error).message}`);
     } finally {
       stopProgress();
+      stopper.detach();
       release();
     }
   }

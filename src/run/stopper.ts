@@ -24,10 +24,17 @@ export class Stopper {
     // Every pending wait (pacing, backoff) listens for the stop: many at once is normal here.
     setMaxListeners(0, this.controller.signal);
     if (external) {
-      if (external.aborted) this.stop(String(external.reason ?? 'stopped'), false);
-      else external.addEventListener('abort', () => this.stop(String(external.reason ?? 'stopped'), false), { once: true });
+      const onAbort = (): void => this.stop(String(external.reason ?? 'stopped'), false);
+      if (external.aborted) onAbort();
+      else {
+        external.addEventListener('abort', onAbort, { once: true });
+        this.detach = () => external.removeEventListener('abort', onAbort);
+      }
     }
   }
+
+  /** Stops listening to the outside signal (the run is over). */
+  detach: () => void = () => {};
 
   get signal(): AbortSignal {
     return this.controller.signal;

@@ -2,6 +2,7 @@
 // only the class. Pure: no I/O, the clock is passed in.
 import type { ErrorCode, RetryCode } from '../errors.js';
 import type { HttpAnswer } from './client.js';
+import type { UniqueKey } from './identity.js';
 
 export type Classified =
   | { kind: 'success'; contactId: string }
@@ -16,11 +17,18 @@ export type Classified =
     }
   | {
       kind: 'row';
-      code: Extract<ErrorCode, 'rejected' | 'bad_response'>;
+      code: Extract<ErrorCode, 'rejected' | 'bad_response' | 'not_found'>;
       message: string;
       taken: boolean;
+      /** With `taken`: the keys another contact holds (422 `attributes`, else its message); absent when neither says. */
+      takenKeys?: UniqueKey[];
       /** The contact field LiveDesk named (422 `attributes`, or its message), for people to find the cell. */
       field?: string;
+      /**
+       * A 2xx whose body gave no ID: the status says LiveDesk stored it. Why the ID could not be
+       * read, in the person's terms (the sender looks the contact up by its keys).
+       */
+      unread?: string;
     }
   | { kind: 'fatal'; message: string };
 
@@ -91,7 +99,25 @@ export function contactIdOf(body: string): string | undefined {
   } catch {
     return undefined;
   }
-  const id = (parsed as { payload?: { contact?: { id?: unknown } } } | null)?.payload?.contact?.id;
+  return idFrom((parsed as { payload?: { contact?: { id?: unknown } } } | null)?.payload?.contact?.id);
+}
+
+/**
+ * The contact's ID from an update answer. Chatwoot's update.json.jbuilder renders the contact
+ * straight under `payload`; LiveDesk does not document it, so the create's shape is read too.
+ */
+export function updatedIdOf(body: string): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const payload = (parsed as { payload?: { id?: unknown; contact?: { id?: unknown } } } | null)?.payload;
+  return idFrom(payload?.id) ?? idFrom(payload?.contact?.id);
+}
+
+function idFrom(id: unknown): string | undefined {
   // Past 2^53 JSON.parse rounds the number: writing it out would record another contact's ID.
   if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) return String(id);
   // An ID is a short token; anything else (a sentence, a megabyte, a line break) is not one.
@@ -109,14 +135,14 @@ function isJson(body: string): boolean {
 }
 
 /** Why a 2xx answer gave no contact ID, in the person's terms. */
-function missingIdReason(a: HttpAnswer): string {
+function missingIdReason(a: HttpAnswer, where = 'payload.contact.id'): string {
   if (a.incomplete === 'timeout') return 'its body did not finish within --timeout, so no contact ID was read';
   if (a.incomplete === 'connection') return 'the connection broke before its body finished, so no contact ID was read';
   if (a.truncated) return 'its body was too large to be a create answer (cut at the size limit)';
   if (a.body.trim() === '') return 'its body was empty';
   const type = header(a, 'content-type');
   if (!isJson(a.body)) return `its body is not JSON (${type ? `${clip(type, 60)}: ` : ''}${clip(a.body, 120)})`;
-  return `its JSON has no usable payload.contact.id (${clip(a.body, 120)})`;
+  return `its JSON has no usable ${where} (${clip(a.body, 120)})`;
 }
 
 export function classifyAnswer(a: HttpAnswer, ctx: ClassifyContext): Classified {
@@ -127,11 +153,13 @@ export function classifyAnswer(a: HttpAnswer, ctx: ClassifyContext): Classified 
     if (id !== undefined) return { kind: 'success', contactId: id };
     // Not retried: the status says the contact was stored, so a resend would at best be refused
     // as a duplicate and at worst (a row with no unique key) create a second copy.
+    const unread = `LiveDesk answered HTTP ${s} but ${missingIdReason(a)}`;
     return {
       kind: 'row',
       code: 'bad_response',
       taken: false,
-      message: `LiveDesk answered HTTP ${s} but ${missingIdReason(a)}; the contact was most likely created: check LiveDesk before importing this row again`,
+      message: `${unread}; the contact was most likely created: check LiveDesk before importing this row again`,
+      unread,
     };
   }
   if (s === 401 || s === 403) {
@@ -178,13 +206,70 @@ export function classifyAnswer(a: HttpAnswer, ctx: ClassifyContext): Classified 
   }
   const message = serverMessage(a);
   const field = rejectedField(a.body, message);
+  const taken = s === 422 && /already been taken/i.test(message);
+  const takenKeys = taken ? takenKeysOf(a.body, message) : undefined;
   return {
     kind: 'row',
     code: 'rejected',
-    taken: s === 422 && /already been taken/i.test(message),
+    taken,
     message: `LiveDesk rejected the row (HTTP ${s}): ${message}`,
+    ...(takenKeys === undefined ? {} : { takenKeys }),
     ...(field === undefined ? {} : { field }),
   };
+}
+
+/**
+ * An update's answer (PATCH of contact `id`): the ID in either shape, and a 404 that is about the
+ * contact (deleted since it was found), not the inbox or the address: the row fails, the run goes on.
+ */
+export function classifyUpdate(a: HttpAnswer, id: string, ctx: ClassifyContext): Classified {
+  const s = a.status;
+  if (s >= 200 && s < 300) {
+    const answered = a.truncated || a.incomplete !== undefined ? undefined : updatedIdOf(a.body);
+    if (answered === id) return { kind: 'success', contactId: id };
+    const why = answered === undefined ? missingIdReason(a, 'payload.id or payload.contact.id') : `it names contact ${answered}, not ${id}`;
+    return {
+      kind: 'row',
+      code: 'bad_response',
+      taken: false,
+      message: `LiveDesk answered HTTP ${s} to the update of contact ${id} but ${why}; the update was most likely applied: check contact ${id} in LiveDesk`,
+    };
+  }
+  if (s === 404) {
+    return {
+      kind: 'row',
+      code: 'not_found',
+      taken: false,
+      message: `LiveDesk contact ${id} was not found when updating it (HTTP 404: ${serverMessage(a)}): it was deleted after the search found it. Import the row again to create it`,
+    };
+  }
+  return classifyAnswer(a, ctx);
+}
+
+const UNIQUE_ATTRIBUTES: ReadonlySet<string> = new Set<UniqueKey>(['identifier', 'email', 'phone_number']);
+const TAKEN_IN_MESSAGE: ReadonlyArray<[RegExp, UniqueKey]> = [
+  [/\bidentifier has already been taken/i, 'identifier'],
+  [/\bemail has already been taken/i, 'email'],
+  [/\bphone number has already been taken/i, 'phone_number'],
+];
+
+/**
+ * The keys a 422 says are taken. `attributes` lists every field with an error, format errors
+ * included, so the message ("Email has already been taken, Phone number should be in e164
+ * format") narrows it when it names them; older Chatwoot sends the message alone.
+ */
+function takenKeysOf(body: string, message: string): UniqueKey[] | undefined {
+  const named = TAKEN_IN_MESSAGE.filter(([re]) => re.test(message)).map(([, k]) => k);
+  let attrs: UniqueKey[] = [];
+  try {
+    const list = (JSON.parse(body) as { attributes?: unknown } | null)?.attributes;
+    if (Array.isArray(list)) attrs = list.filter((x): x is UniqueKey => typeof x === 'string' && UNIQUE_ATTRIBUTES.has(x));
+  } catch {
+    // not JSON: the message alone
+  }
+  const both = attrs.filter((k) => named.includes(k));
+  const keys = both.length > 0 ? both : attrs.length > 0 ? attrs : named;
+  return keys.length > 0 ? [...new Set(keys)] : undefined;
 }
 
 const CONTACT_ATTRIBUTES = new Set(['name', 'email', 'phone_number', 'identifier', 'avatar_url']);

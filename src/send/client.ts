@@ -33,7 +33,7 @@ export interface LiveDeskClient {
   createContact(body: CreateContactBody, signal?: AbortSignal): Promise<HttpAnswer>;
   /** GET the contact search (one page). */
   searchContacts(query: string, page: number, signal?: AbortSignal): Promise<HttpAnswer>;
-  /** PATCH an existing contact; answers like create. Rejects only as createContact does. */
+  /** PATCH an existing contact (answered `{"payload":{…contact…}}`, not like create: see classifyUpdate). Rejects only as createContact does. */
   updateContact(id: string, fields: ContactFields, signal?: AbortSignal): Promise<HttpAnswer>;
   close(): Promise<void>;
 }

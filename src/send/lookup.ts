@@ -1,21 +1,24 @@
-// Find a contact LiveDesk already holds, by exact match on a unique key: after a create was
-// answered "already been taken" (to record the contact's ID), and for the dry run's check.
+// Find the LiveDesk contact that holds one of a row's keys, and judge whether it is the row's
+// (identity.ts): after a create was answered "already been taken", after a 2xx whose ID could not
+// be read, and for the dry run's check. Searches are requests like any other, so one key is
+// searched at a time, strongest first, and the next only when a search found no holder.
 import type { ContactFields } from '../types.js';
 import { classifyAnswer, type NotLanded } from './classify.js';
 import type { HttpAnswer } from './client.js';
+import { holds, judge, type Candidate, type UniqueKey, type Verdict } from './identity.js';
 import { request, type RequestContext, type Stopped } from './request.js';
 
-interface FoundContact {
-  id?: unknown;
-  email?: unknown;
-  phone_number?: unknown;
-  identifier?: unknown;
+/** The contact that holds the row's `key`, and whether it is the row's. */
+export interface Holder {
+  id: string;
+  key: UniqueKey;
+  verdict: Verdict;
 }
 
-/** What a search settled: the contact's ID, or `undefined` when no contact has these keys. */
+/** What the searches settled: the holder, or `undefined` when no contact holds any of the keys. */
 export interface Search {
   kind: 'searched';
-  id: string | undefined;
+  holder: Holder | undefined;
 }
 
 const MAX_PAGES = 3;
@@ -24,7 +27,7 @@ const PAGE_SIZE = 15;
 
 interface Page {
   kind: 'page';
-  list: FoundContact[];
+  list: Candidate[];
 }
 
 function readPage(ctx: RequestContext): (a: HttpAnswer) => Page | NotLanded {
@@ -35,34 +38,45 @@ function readPage(ctx: RequestContext): (a: HttpAnswer) => Page | NotLanded {
     }
     try {
       const parsed = JSON.parse(a.body) as { payload?: unknown } | null;
-      return { kind: 'page', list: Array.isArray(parsed?.payload) ? (parsed.payload as FoundContact[]) : [] };
+      const list = Array.isArray(parsed?.payload) ? (parsed.payload as unknown[]) : [];
+      return { kind: 'page', list: list.filter((c): c is Candidate => typeof c === 'object' && c !== null) };
     } catch {
       return { kind: 'row', code: 'bad_response', taken: false, message: 'LiveDesk contact search answered with a body that is not JSON' };
     }
   };
 }
 
-/** Searches by identifier, then email, then phone; the first exact match wins. */
-export async function findExisting(ctx: RequestContext, c: ContactFields): Promise<Search | NotLanded | Stopped> {
-  const probes: Array<[string, (f: FoundContact) => boolean]> = [];
-  if (c.identifier) probes.push([c.identifier, (f) => f.identifier === c.identifier]);
-  if (c.email) {
-    const email = c.email.toLowerCase();
-    probes.push([c.email, (f) => typeof f.email === 'string' && f.email.toLowerCase() === email]);
-  }
-  if (c.phone_number) probes.push([c.phone_number, (f) => f.phone_number === c.phone_number]);
+function idOf(c: Candidate): string | undefined {
+  return typeof c.id === 'number' || typeof c.id === 'string' ? String(c.id) : undefined;
+}
 
+/**
+ * Searches the row's `keys` in the order given until a contact holds one exactly (search is a
+ * substring match: anything else on the page is noise). Phones have no unique index, so two
+ * contacts may hold one: a holder that agrees with the row wins over one that does not.
+ */
+export async function findHolder(ctx: RequestContext, row: ContactFields, keys: readonly UniqueKey[]): Promise<Search | NotLanded | Stopped> {
   const read = readPage(ctx);
-  for (const [query, matches] of probes) {
+  for (const key of keys) {
+    const query = row[key];
+    if (query === undefined || query === '') continue;
+    let first: Holder | undefined;
     for (let page = 1; page <= MAX_PAGES; page++) {
       const { answer } = await request(ctx, { send: () => ctx.client.searchContacts(query, page), read });
       if (answer.kind !== 'page') {
         return answer.kind === 'stopped' || answer.kind === 'fatal' ? answer : { ...answer, message: `contact search: ${answer.message}` };
       }
-      const hit = answer.list.find(matches);
-      if (hit && (typeof hit.id === 'number' || typeof hit.id === 'string')) return { kind: 'searched', id: String(hit.id) };
-      if (answer.list.length < PAGE_SIZE) break;
+      for (const c of answer.list) {
+        const id = idOf(c);
+        const verdict = id === undefined || !holds(row, c, key) ? undefined : judge(row, c);
+        if (id === undefined || verdict === undefined) continue;
+        if (verdict.kind === 'same') return { kind: 'searched', holder: { id, key, verdict } };
+        first ??= { id, key, verdict };
+      }
+      // A unique key has one holder: once it is on a page, the next pages hold only near matches.
+      if (first !== undefined || answer.list.length < PAGE_SIZE) break;
     }
+    if (first !== undefined) return { kind: 'searched', holder: first };
   }
-  return { kind: 'searched', id: undefined };
+  return { kind: 'searched', holder: undefined };
 }

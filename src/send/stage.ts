@@ -11,7 +11,7 @@ import { createClient } from './client.js';
 import { KeyLock } from './key-lock.js';
 import { RatePacer } from './rate.js';
 import type { RequestContext, RetryClass, SendStats } from './request.js';
-import { sendRow, type SendResult } from './sender.js';
+import { sendRow, type PhoneTaken, type SendResult } from './sender.js';
 import type { OnExisting } from '../options.js';
 
 export interface SendStage {
@@ -32,6 +32,8 @@ export interface SendSetup {
   retries: number;
   timeoutMs: number;
   onExisting: OnExisting;
+  /** --phone-taken: a row whose phone a different contact holds is failed, or created without the phone. */
+  phoneTaken: PhoneTaken;
 }
 
 export interface SendWiring {
@@ -45,7 +47,7 @@ export interface SendWiring {
   markSent: (row: number) => void;
   /** Rows a stopped run sent without hearing back (--resume). */
   maybeSent?: { has(row: number): boolean };
-  onRetry?: (row: number, c: RetryClass, delayMs: number) => void;
+  onRetry?: (c: RetryClass, delayMs: number, row: number | undefined) => void;
 }
 
 export function openSendStage(setup: SendSetup, w: SendWiring): SendStage {
@@ -67,23 +69,13 @@ export function openSendStage(setup: SendSetup, w: SendWiring): SendStage {
     retries: setup.retries,
     inboxId: setup.inboxId,
     baseUrl: setup.baseUrl,
+    ...(w.onRetry ? { onRetry: w.onRetry } : {}),
   };
-  const keyLock = new KeyLock();
+  // One context for every row: a per-row copy (and closure) showed in the live import's profile.
+  const senderCtx = { ...base, keyLock: new KeyLock(), onExisting: setup.onExisting, phoneTaken: setup.phoneTaken, markSent: w.markSent };
+  const checkCtx = { ...base, phoneTaken: setup.phoneTaken };
   const send: (row: ValidRow) => Promise<SendResult> =
-    setup.mode === 'check'
-      ? (row) => checkRow(row, base)
-      : (row) =>
-          sendRow(
-            row,
-            {
-              ...base,
-              ...(w.onRetry ? { onRetry: (c: RetryClass, delay: number) => w.onRetry!(row.row, c, delay) } : {}),
-              keyLock,
-              onExisting: setup.onExisting,
-              markSent: w.markSent,
-            },
-            w.maybeSent?.has(row.row) ?? false,
-          );
+    setup.mode === 'check' ? (row) => checkRow(row, checkCtx) : (row) => sendRow(row, senderCtx, w.maybeSent?.has(row.row) ?? false);
   const queue = new PQueue({ concurrency: setup.concurrency });
   const settleResult = (r: SendResult): void => {
     if (r.kind !== 'fatal') return w.settle(r);

@@ -46,10 +46,10 @@ export class CsvLineFile {
     this.fd = fd;
   }
 
-  /** A new file holding just the header (an existing one is replaced: the caller checked). */
+  /** A new private file holding just the header: never over an existing file nor through a link (an earlier run's were moved aside). */
   static create(path: string, headerLine: string): CsvLineFile {
     // 0600: these files hold people's emails and phone numbers.
-    const f = new CsvLineFile(path, openSync(path, 'w', 0o600));
+    const f = new CsvLineFile(path, openSync(path, 'wx', 0o600));
     f.write(headerLine);
     return f;
   }

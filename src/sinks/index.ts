@@ -28,6 +28,11 @@ export class Sinks {
     this.outputs.markSent(row);
   }
 
+  /** The run saw every row to an outcome (see Journal.finish). */
+  finish(): void {
+    this.outputs.finish();
+  }
+
   close(): void {
     this.outputs.close();
   }

@@ -43,6 +43,8 @@ export class Outputs {
     private readonly results: CsvLineFile | undefined,
     private readonly journal: Journal | undefined,
     private readonly cell: CellFilter,
+    /** Columns of the results file (fewer in a file an earlier version started). */
+    private readonly resultColumns?: number,
   ) {
     open.add(this);
     if (!exitHooked) {
@@ -67,10 +69,11 @@ export class Outputs {
       case 'created':
       case 'existing':
       case 'updated':
-      case 'would_create': {
+      case 'would_create':
+      case 'conflict': {
         if (this.broken) throw this.broken;
-        const line = resultLine(o.kind === 'would_create' ? { ...o, contactId: '' } : o, this.cell);
-        if (o.kind !== 'would_create') this.journal?.record({ row: o.row, kind: o.kind, file: 'results', line });
+        const line = resultLine(o, this.cell, this.resultColumns);
+        if (o.kind !== 'would_create' && o.kind !== 'conflict') this.journal?.record({ row: o.row, kind: o.kind, file: 'results', line });
         this.results?.add(line);
         this.written();
         return;
@@ -78,7 +81,7 @@ export class Outputs {
       case 'failed': {
         if (this.broken) throw this.broken;
         const line = this.failureFormat.line(o);
-        this.journal?.record({ row: o.row, kind: 'failed', code: o.code, file: 'failures', line });
+        this.journal?.record({ row: o.row, kind: 'failed', code: o.code, file: 'failures', line, ...(o.ambiguous ? { ambiguous: true } : {}) });
         this.failures.add(line);
         this.written();
         return;
@@ -86,6 +89,16 @@ export class Outputs {
       default:
         // valid (dry run), skipped, notSent: no line in either file.
         return;
+    }
+  }
+
+  /** Every row has an outcome: the lines first, then the journal's end entry that says so. */
+  finish(): void {
+    this.flush();
+    try {
+      this.journal?.finish();
+    } catch (e) {
+      this.fail(e as Error);
     }
   }
 

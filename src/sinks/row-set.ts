@@ -2,6 +2,8 @@
 export class RowSet {
   private bits = new Uint8Array(1024);
   private count = 0;
+  /** The largest row ever added (0 when none). */
+  highest = 0;
 
   add(row: number): void {
     const byte = row >>> 3;
@@ -12,10 +14,20 @@ export class RowSet {
       grown.set(this.bits);
       this.bits = grown;
     }
+    if (row > this.highest) this.highest = row;
     const mask = 1 << (row & 7);
     if ((this.bits[byte]! & mask) === 0) {
       this.bits[byte]! |= mask;
       this.count++;
+    }
+  }
+
+  delete(row: number): void {
+    const byte = row >>> 3;
+    const mask = 1 << (row & 7);
+    if (byte < this.bits.length && (this.bits[byte]! & mask) !== 0) {
+      this.bits[byte]! &= ~mask;
+      this.count--;
     }
   }
 

@@ -13,6 +13,13 @@ export interface Summary {
   updated: number;
   /** Dry run with --check-existing: rows LiveDesk does not have yet. */
   wouldCreate: number;
+  /**
+   * Dry run with --check-existing: rows whose email, phone or identifier another contact holds,
+   * a contact that disagrees with the row on another key (the results file's note names it).
+   */
+  conflict: number;
+  /** Created (or found) without the row's phone number: another contact holds it (--phone-taken omit). */
+  phoneLeftOut: number;
   failed: number;
   /** Rows whose every cell is empty: nothing to import, written to neither file. */
   skipped: number;
@@ -44,6 +51,8 @@ export function emptySummary(dryRun: boolean, failures: string, results?: string
     existing: 0,
     updated: 0,
     wouldCreate: 0,
+    conflict: 0,
+    phoneLeftOut: 0,
     failed: 0,
     skipped: 0,
     notSent: 0,
@@ -72,10 +81,15 @@ export function count(s: Summary, o: Outcome): void {
     case 'existing':
     case 'updated':
       s[o.kind]++;
+      if (o.leftOut === 'phone_number') s.phoneLeftOut++;
       s.valid++;
       return;
     case 'would_create':
       s.wouldCreate++;
+      s.valid++;
+      return;
+    case 'conflict':
+      s.conflict++;
       s.valid++;
       return;
     case 'valid':
@@ -106,7 +120,10 @@ export function formatSummary(s: Summary): string {
   const secs = (s.durationMs / 1000).toFixed(1);
   if (s.dryRun) {
     lines.push(`Dry run: ${s.rows} rows read, ${s.valid} valid, ${s.failed} invalid, ${s.skipped} empty (skipped) in ${secs} s. Nothing was created.`);
-    if (s.requests > 0) lines.push(`Checked in LiveDesk (${s.requests} look-ups): ${s.wouldCreate} would be created, ${s.existing} already exist (IDs in the results file).`);
+    if (s.requests > 0) {
+      const conflicts = s.conflict ? `, ${s.conflict} would conflict with another contact (see the note column)` : '';
+      lines.push(`Checked in LiveDesk (${s.requests} look-ups): ${s.wouldCreate} would be created, ${s.existing} already exist (IDs in the results file)${conflicts}.`);
+    }
   } else {
     const sent = s.created + s.existing + s.updated;
     const rate = s.durationMs > 0 ? Math.round(sent / (s.durationMs / 1000)) : 0;
@@ -117,6 +134,7 @@ export function formatSummary(s: Summary): string {
     if (s.skipped) parts.push(`${s.skipped} empty (skipped)`);
     if (s.notSent) parts.push(`${s.notSent} not sent`);
     lines.push(`${s.rows} rows read: ${parts.join(', ')}.`);
+    if (s.phoneLeftOut) lines.push(`(${s.phoneLeftOut} created without their phone number: another contact holds it; see the note column of the results file.)`);
     if (s.resumedRows) lines.push(`(${s.resumedRows} of these rows were finished by the earlier run this one resumed.)`);
     lines.push(`${s.requests} requests, ${s.retries} retries, ${secs} s (${rate} contacts/s).`);
   }
@@ -136,9 +154,24 @@ export function formatSummary(s: Summary): string {
   return lines.join('\n');
 }
 
-/** A resumed run starts from the counts the stopped run's journal holds. */
+/**
+ * A resumed run starts from what the stopped run's journal holds, so the summary describes the
+ * whole job: its rows, created, existing, updated and failed, and of those rows which were
+ * valid and which invalid (an invalid row's failure code says it was decided from the file).
+ */
 export function restoreSummary(s: Summary, r: { done: { size: number }; counts: Record<'created' | 'existing' | 'updated' | 'failed', number>; byError: Summary['byError'] }): void {
-  Object.assign(s, { created: r.counts.created, existing: r.counts.existing, updated: r.counts.updated, failed: r.counts.failed, rows: r.done.size, resumedRows: r.done.size });
+  let invalid = 0;
+  for (const [code, n] of Object.entries(r.byError) as Array<[ErrorCode, number]>) if (isDataError(code)) invalid += n;
+  Object.assign(s, {
+    created: r.counts.created,
+    existing: r.counts.existing,
+    updated: r.counts.updated,
+    failed: r.counts.failed,
+    rows: r.done.size,
+    resumedRows: r.done.size,
+    invalid,
+    valid: r.done.size - invalid,
+  });
   s.byError = { ...r.byError };
 }
 

@@ -12,7 +12,7 @@ import {
   type ChangeField,
   type FieldError,
 } from './contacts.js';
-import { drawFault, storesContact } from './faults.js';
+import { drawFault, drawGone, storesContact } from './faults.js';
 import { json, readJsonObject, type Answer, type Reply } from './http.js';
 import type { StandinState } from './server.js';
 
@@ -30,11 +30,13 @@ export interface ContactApiOptions {
   /** The PRNG for the classic faults, and a second one for the hostile modes. */
   random: () => number;
   hostileRandom: () => number;
+  /** A third stream for update faults, so that updates never shift the creates' fault sequence. */
+  updateRandom: () => number;
 }
 
 /** The router for `/api/` requests that passed the rate limit and the credentials check. */
 export function contactApi(state: StandinState, opts: ContactApiOptions): (req: IncomingMessage, url: URL) => Promise<Reply> | Reply {
-  const { inboxes, random, hostileRandom } = opts;
+  const { inboxes, random, hostileRandom, updateRandom } = opts;
   const store = state.store;
 
   const unprocessable = (errors: FieldError[]): Answer => {
@@ -93,14 +95,16 @@ export function contactApi(state: StandinState, opts: ContactApiOptions): (req: 
 
   const update = async (req: IncomingMessage, id: number): Promise<Reply> => {
     const { changes } = await parsed(req, UPDATE_FIELDS);
+    if (drawGone(state.faults, updateRandom) && store.remove(id)) state.stats.byFault.goneOnUpdate = (state.stats.byFault.goneOnUpdate ?? 0) + 1;
     const contact = store.find(id);
     if (!contact) return json(404, NOT_FOUND);
     if (!changes.ok) return json(400, { error: changes.error });
     const errors = store.check(withMergedAttributes(contact, changes.changes), id);
     if (errors.length > 0) return unprocessable(errors);
     store.update(contact, changes.changes);
-    // Real Chatwoot answers {"payload": {…contact…}} with no "contact" level (livedesk-api.md, "Update contact"); kept until the client reads both.
-    return json(200, { payload: { contact: apiContact(contact) } });
+    // Chatwoot's update.json.jbuilder renders the contact straight under payload, unlike create
+    // (livedesk-api.md, "Update contact"): the importer must read this shape, so it is the one served.
+    return json(200, { payload: apiContact(contact) });
   };
 
   const search = (url: URL): Answer => {

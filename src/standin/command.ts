@@ -112,6 +112,12 @@ function builder(yargs: Argv) {
       describe: 'Share of creates stored, then answered 200 with a body that never ends',
       coerce: rate('--never-end-rate'),
     })
+    .option('gone-on-update-rate', {
+      type: 'number',
+      default: 0,
+      describe: 'Share of updates whose contact is deleted first (answered 404)',
+      coerce: rate('--gone-on-update-rate'),
+    })
     .option('latency', { type: 'number', default: 0, describe: 'Added delay (ms) before every API answer', coerce: nonNegative('--latency') })
     .option('latency-jitter', {
       type: 'number',
@@ -156,6 +162,7 @@ function optionsFrom(argv: ArgumentsCamelCase<StandinArgs>, env: NodeJS.ProcessE
       noIdRate: argv.noIdRate,
       hugeBodyRate: argv.hugeBodyRate,
       neverEndRate: argv.neverEndRate,
+      goneOnUpdateRate: argv.goneOnUpdateRate,
       latencyMs: argv.latency,
       latencyJitterMs: argv.latencyJitter,
     },

@@ -156,6 +156,16 @@ export class ContactStore {
     return { count: matches.length, items: matches.slice(start, start + PAGE_SIZE) };
   }
 
+  /** Deletes a contact (as a person could in LiveDesk); false when there is none with this ID. */
+  remove(id: number): boolean {
+    const contact = this.byId.get(id);
+    if (!contact) return false;
+    this.unindex(contact);
+    this.byId.delete(id);
+    this.list.splice(this.list.indexOf(contact), 1);
+    return true;
+  }
+
   clear(): void {
     this.list.length = 0;
     this.byId.clear();

@@ -23,6 +23,11 @@ export interface StandinFaults {
   hugeBodyRate?: number;
   /** 0..1 share of creates stored, then answered 200 headers and a body that trickles forever. */
   neverEndRate?: number;
+  /**
+   * 0..1 share of updates (PATCH) whose contact is deleted just before the update is applied, as
+   * if someone removed it in LiveDesk after the importer found it: the PATCH is answered 404.
+   */
+  goneOnUpdateRate?: number;
   /** Added delay before every API answer. */
   latencyMs?: number;
   /** Plus a uniform random 0..jitter. */
@@ -42,6 +47,7 @@ const RATE_KEYS = [
   'noIdRate',
   'hugeBodyRate',
   'neverEndRate',
+  'goneOnUpdateRate',
 ] as const;
 const DELAY_KEYS = ['latencyMs', 'latencyJitterMs'] as const;
 
@@ -125,6 +131,11 @@ export function drawFault(faults: StandinFaults, random: () => number, hostileRa
   if (classic === 'resetBefore' || classic === 'error') return classic;
   if (hostile === 'redirect') return hostile;
   return classic ?? hostile;
+}
+
+/** Whether this update's contact is deleted first (goneOnUpdateRate); one draw per update, from its own stream. */
+export function drawGone(faults: StandinFaults, random: () => number): boolean {
+  return random() < (faults.goneOnUpdateRate ?? 0);
 }
 
 /** Whether the contact is stored before this fault strikes. */

@@ -47,7 +47,7 @@ export interface StandinStats {
   rateLimited: number;
   resets: number;
   hangs: number;
-  /** Creates answered by each fault (resetBefore, error, redirect, badBody, neverEnd, …). */
+  /** Requests answered by each fault (creates: resetBefore, error, redirect, badBody, neverEnd, …; updates: goneOnUpdate). */
   byFault: Record<string, number>;
 }
 
@@ -111,6 +111,7 @@ export async function startStandin(opts: StandinOptions): Promise<Standin> {
     // A second stream for the hostile modes, so that adding them left the classic faults' seeded
     // sequences as they were.
     hostileRandom: mulberry32((seed ^ 0x9e3779b9) >>> 0),
+    updateRandom: mulberry32((seed ^ 0x85ebca6b) >>> 0),
   });
   const limiter = new SlidingWindow(opts.rateLimit ?? 0);
   // Aborted by close() so that pending latency timers neither delay shutdown nor answer later.

@@ -19,12 +19,12 @@ export interface CliRun {
   ms: number;
 }
 
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000): Promise<CliRun> {
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000, cwd?: string): Promise<CliRun> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const base = { ...process.env };
     for (const k of Object.keys(base)) if (k.startsWith('LIVEDESK_')) delete base[k];
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -68,11 +68,11 @@ export function people(n: number, start = 1): string[][] {
 }
 
 /** Starts the CLI and returns the child, for tests that signal or kill it mid-run. */
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): { child: import('node:child_process').ChildProcess; done: Promise<CliRun> } {
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): { child: import('node:child_process').ChildProcess; done: Promise<CliRun> } {
   const started = performance.now();
   const base = { ...process.env };
   for (const k of Object.keys(base)) if (k.startsWith('LIVEDESK_')) delete base[k];
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -68,6 +68,8 @@ export interface ReportSummary {
   valid: number;
   invalid: number;
   wouldCreate: number;
+  /** Dry-run check: rows a contact that disagrees with them holds a key of (optional: older summaries lack it). */
+  conflict?: number;
   byError: Partial<Record<string, number>>;
   durationMs: number;
   dryRun: boolean;

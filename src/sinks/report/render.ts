@@ -71,6 +71,7 @@ function tiles(s: ReportSummary): Tile[] {
   } else if (s.wouldCreate > 0 || s.existing > 0 || (s.requests ?? 0) > 0) {
     out.push({ key: 'would-create', label: 'would be created', value: s.wouldCreate, tone: 'good' });
     out.push({ key: 'existing', label: 'already in LiveDesk', value: s.existing });
+    if ((s.conflict ?? 0) > 0) out.push({ key: 'conflict', label: 'conflict with another contact', value: s.conflict ?? 0, tone: 'bad' });
   }
   out.push({ key: 'skipped', label: 'empty rows skipped', value: s.skipped, tone: 'muted' });
   out.push({ key: 'not-sent', label: 'not sent', value: s.notSent, tone: s.notSent > 0 ? 'bad' : 'muted' });
