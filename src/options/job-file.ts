@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import type { OptionSpec } from './spec.js';
 import type { PathTemplates } from './dated-run.js';
-import { OPTION_LIST, type OptionKey, type RawArgs } from './table.js';
+import { dryRunName, OPTION_LIST, type OptionKey, type RawArgs } from './table.js';
 export { findStoppedRun } from './dated-run.js';
 
 /** The options a job file may set, under their job-file keys. */
@@ -113,6 +113,12 @@ export function mergeArgs(job: RawArgs, flags: RawArgs): RawArgs {
   const merged: Record<string, unknown> = { ...job };
   if (flags.resume === true) delete merged.force;
   if (flags.force === true) delete merged.resume;
+  // The job's output paths are its live run's: a dry run of the job writes beside them.
+  if (flags.dryRun === true || job.dryRun === true) {
+    for (const k of ['results', 'failures'] as const) {
+      if (flags[k] === undefined && typeof job[k] === 'string') merged[k] = dryRunName(job[k]);
+    }
+  }
   for (const [k, v] of Object.entries(flags)) if (v !== undefined) merged[k] = v;
   return merged as RawArgs;
 }

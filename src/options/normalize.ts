@@ -9,7 +9,7 @@ import { loadCredentials } from '../security/credentials.js';
 import { checkBaseUrlTransport, insecureTlsEnvNote } from '../security/transport.js';
 import { isWorkbookPath } from '../source/open.js';
 import { readOption } from './spec.js';
-import { defaultOutputPath, journalFor, OPTION_LIST, OPTIONS, type OptionFields, type OptionValues, type RawArgs } from './table.js';
+import { defaultOutputPath, isDryRunName, journalFor, OPTION_LIST, OPTIONS, type OptionFields, type OptionValues, type RawArgs } from './table.js';
 
 /** What a run does: send (`import`), only read and validate (`dry-run`), or also look rows up read-only (`check`). */
 export type RunMode = 'import' | 'dry-run' | 'check';
@@ -125,13 +125,13 @@ export function normalizeOptions(raw: RawArgs, env: NodeJS.ProcessEnv): Options 
   if (mode !== 'import' && !v.force) {
     // A live run's files are judged by plan.ts, which knows a finished run from an unfinished one.
     // A dry run replaces its own default outputs, and nothing else without --force.
-    const ours = [defaultOutputPath(file, 'results', true), defaultOutputPath(file, 'failures', true)];
+    const ours = defaultOutputPath(file, 'failures', true);
     const created = [v.failures, ...(mode === 'dry-run' ? [] : [v.results])];
-    const existing = created.filter((p) => existsSync(p) && !ours.includes(p));
+    const existing = created.filter((p) => existsSync(p) && !isDryRunName(p));
     if (existing.length > 0) {
       throw new UsageError(
         `${existing.join(' and ')} already exist${existing.length === 1 ? 's' : ''} and ${existing.length === 1 ? 'is' : 'are'} not a dry run's own output: ` +
-          `add --force to replace ${existing.length === 1 ? 'it' : 'them'}, or leave out --results / --failures (a dry run then writes ${ours[1]})`,
+          `add --force to replace ${existing.length === 1 ? 'it' : 'them'}, or leave out --results / --failures (a dry run then writes ${ours})`,
       );
     }
   }

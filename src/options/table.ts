@@ -31,6 +31,20 @@ export function defaultOutputPath(input: string, kind: 'results' | 'failures', d
 }
 
 /**
+ * A dry run of a job whose file names its live outputs writes beside them, never on them:
+ * `out/2026-12-01.failures.csv` → `out/2026-12-01.failures.dry-run.csv`.
+ */
+export function dryRunName(path: string): string {
+  const ext = extname(path);
+  return join(dirname(path), `${basename(path, ext)}.dry-run${ext}`);
+}
+
+/** A dry run's own output (its default names, or dryRunName's): the next dry run replaces it. */
+export function isDryRunName(path: string): boolean {
+  return /\.dry-run\./.test(basename(path));
+}
+
+/**
  * A run's journal lives with its results file, whatever the input: `x.results.csv` →
  * `x.journal.jsonl`, `night-2026-12-01.csv` → `night-2026-12-01.journal.jsonl`. So a run is
  * known by its outputs: new dated outputs make a new run, the same outputs the same run.
