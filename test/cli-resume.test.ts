@@ -134,8 +134,8 @@ describe('--resume', () => {
     expect((await runCli(t.live(input), CREDS)).code).toBe(0);
     const again = await runCli(t.live(input), CREDS);
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stderr).toMatch(/The earlier run's files were kept:\n\s+\S+c\.results\.csv → \S+c\.results\.\d{4}-\d\d-\d\dT\d{6}\.csv/);
-    const kept = readdirSync(t.dir).filter((f) => /^c\.(results|failures|journal)\.\d{4}-\d\d-\d\dT\d{6}\.(csv|jsonl)$/.test(f));
+    expect(again.stderr).toMatch(/The earlier run's files were kept:\n\s+\S+c\.results\.csv → \S+c\.results\.\d{4}-\d\d-\d\dT\d{6}Z\.csv/);
+    const kept = readdirSync(t.dir).filter((f) => /^c\.(results|failures|journal)\.\d{4}-\d\d-\d\dT\d{6}Z\.(csv|jsonl)$/.test(f));
     expect(kept).toHaveLength(3);
     // Rerunning the same file: every contact is already in LiveDesk.
     expect(readCsv(join(t.dir, 'c.results.csv')).rows.map((r) => r.outcome)).toEqual(Array(5).fill('existing'));

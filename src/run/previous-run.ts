@@ -16,10 +16,10 @@ export interface Targets {
   force: boolean;
 }
 
-/** `contacts.results.csv` + 2026-12-01T02:30:12Z → `contacts.results.2026-12-01T023012.csv`. */
+/** `contacts.results.csv` + 2026-12-01T02:30:12.345Z → `contacts.results.2026-12-01T023012Z.csv` (UTC, as the journal records it). */
 function keptName(path: string, at: string): string {
   const ext = extname(path);
-  const stamp = at.replace(/\.\d+Z?$/, '').replace(/Z$/, '').replace(/:/g, '');
+  const stamp = at.replace(/\.\d+Z$/, 'Z').replace(/:/g, '');
   const base = join(dirname(path), `${basename(path, ext)}.${stamp}`);
   let candidate = `${base}${ext}`;
   for (let n = 2; existsSync(candidate); n++) candidate = `${base}-${n}${ext}`;
