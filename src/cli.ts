@@ -133,7 +133,9 @@ async function importCommand(args: RawArgs, io: CliIO, say: (text: string) => vo
     let raw = args;
     if (job !== undefined && config !== undefined) {
       const loaded = job.loadJob(config);
-      raw = job.findStoppedRun(job.mergeArgs(loaded.args, args), loaded.templates);
+      const found = job.findStoppedRun(job.mergeArgs(loaded.args, args), loaded.templates, args);
+      raw = found.args;
+      if (found.note !== undefined) say(found.note);
     }
     opts = normalizeOptions(raw, io.env);
   } catch (e) {

@@ -163,3 +163,18 @@ describe('a create answered 200 with an HTML body (finding 8)', () => {
     expect(out.summary()).toMatchObject({ created: 1, failed: 0 });
   });
 });
+
+describe('a phone-only row and a contact that has more (review of issue 12)', () => {
+  it('--on-existing update never overwrites the holder of a shared phone who has an email the row lacks', async () => {
+    const holder = await seed({ name: 'Alice', email: 'alice@q.example', phone_number: P });
+    const before = stored(holder);
+    const input = writeCsv(t.dir, 'p1.csv', [HEADER, ['Carol', '', P, '']]);
+    const out = outputs('p1');
+    const run = await runCli([...t.live(input), '--on-existing', 'update', ...out.args], CREDS);
+    expect(run.code, run.stderr).toBe(1);
+    expect(stored(holder)).toEqual(before);
+    const [f] = out.failures();
+    expect(f).toMatchObject({ _error: 'phone_taken' });
+    expect(f!._message).toContain('a shared phone alone does not prove it is this row');
+  });
+});

@@ -1,7 +1,7 @@
 // Runs that follow one another (issue 12): dry run → import → the same command again → the next
 // night → kill -9 and --resume (after midnight, from another folder) never collide, never lose
 // or double a row, and refuse what they cannot do safely. One test per finding of the issue.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useStandin } from './helpers/standin.js';
@@ -230,5 +230,75 @@ describe('upgrading between a stop and its --resume', () => {
     expectEachRowOnce(400, results, join(t.dir, 'c.failures.csv'));
     expect(readCsv(results).header).toEqual(['row', 'outcome', 'contact_id', 'name', 'email', 'phone_number', 'identifier']);
     expect(t.server.contacts()).toHaveLength(400);
+  });
+});
+
+describe('a resume stopped part-way through its own start (review of issue 12)', () => {
+  /** An outage run (exit 3) whose failures a resume will retry: phone-only rows, so an ambiguous mark would fail them as unconfirmed. */
+  async function outage(): Promise<{ input: string; args: string[] }> {
+    const rows = people(60).map((r) => [r[0]!, '', r[2]!, '']);
+    const input = writeCsv(t.dir, 'c.csv', [HEADER, ...rows]);
+    const args = [...t.live(input), '--retries', '0', '--concurrency', '1', '--max-consecutive-failures', '5'];
+    t.server.setFaults({ errorRate: 1 });
+    const down = await runCli(args, CREDS);
+    expect(down.code, down.stderr).toBe(3);
+    t.server.setFaults({});
+    return { input, args };
+  }
+  const journal = (): string => join(t.dir, 'c.journal.jsonl');
+  /** Every phone-only row created once (none left unconfirmed), each in the results file once. */
+  const expectPhonesOnce = (): void => {
+    const results = readCsv(join(t.dir, 'c.results.csv')).rows;
+    expect(readCsv(join(t.dir, 'c.failures.csv')).rows).toEqual([]);
+    expect(new Set(results.map((r) => r.row)).size).toBe(60);
+    expect(results).toHaveLength(60);
+    const stored = t.server.contacts();
+    expect(stored).toHaveLength(60);
+    expect(new Set(stored.map((c) => c.phone_number)).size).toBe(60);
+    expect(results.map((r) => r.contact_id).sort()).toEqual(stored.map((c) => String(c.id)).sort());
+  };
+  const failedRows = (): number[] =>
+    readFileSync(journal(), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"k":"failed"'))
+      .map((l) => (JSON.parse(l) as { r: number }).r);
+
+  it('killed after writing its undo entries, before putting the new files in place: the next resume finishes', async () => {
+    const { args } = await outage();
+    appendFileSync(journal(), failedRows().map((r) => JSON.stringify({ u: r })).join('\n') + '\n');
+    const again = await runCli([...args, '--resume'], CREDS);
+    expect(again.code, again.stderr).toBe(0);
+    expectPhonesOnce();
+  });
+
+  it('killed after putting the new files in place, before its undo entries: the next resume finishes', async () => {
+    const { args } = await outage();
+    writeFileSync(join(t.dir, 'c.failures.csv'), readFileSync(join(t.dir, 'c.failures.csv'), 'utf8').split('\n')[0] + '\n');
+    const again = await runCli([...args, '--resume'], CREDS);
+    expect(again.code, again.stderr).toBe(0);
+    expectPhonesOnce();
+  });
+
+  it('a stopped run that never recorded the input digest gets it on resume', async () => {
+    const input = writeCsv(t.dir, 'c.csv', [HEADER, ...people(400)]);
+    await killedRun(input);
+    writeFileSync(journal(), readFileSync(journal(), 'utf8').split('\n').filter((l) => !l.startsWith('{"i":')).join('\n'));
+    t.server.setFaults({ latencyMs: 10 });
+    const resumed = startCli([...t.live(input), '--resume', '--concurrency', '2'], CREDS);
+    await waitFor(() => readFileSync(journal(), 'utf8').includes('{"i":'));
+    resumed.child.kill('SIGKILL');
+    await resumed.done;
+    t.server.setFaults({});
+  });
+
+  it('--force gets past a journal whose header was cut (a crash while it was created), keeping it aside', async () => {
+    const input = writeCsv(t.dir, 'c.csv', [HEADER, ...people(5)]);
+    writeFileSync(journal(), '{"format":"livedesk-import jour');
+    const blocked = await runCli(t.live(input), CREDS);
+    expect(blocked.code).toBe(2);
+    expect(blocked.stderr).toMatch(/cannot be read as a journal.*--force/);
+    const forced = await runCli([...t.live(input), '--force'], CREDS);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(readdirSync(t.dir).filter((f) => /^c\.journal\..+Z\.jsonl$/.test(f))).toHaveLength(1);
   });
 });

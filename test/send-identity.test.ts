@@ -29,6 +29,10 @@ describe('judge: keys that agree', () => {
     ['same identifier, different email', { email: 'b@y', identifier: 'I1' }, { email: 'a@x', identifier: 'I1' }, { kind: 'conflict', disagrees: 'email' }],
     ['identifiers differ only in case (exact)', { identifier: 'i1', email: 'a@x' }, { identifier: 'I1', email: 'a@x' }, { kind: 'conflict', disagrees: 'identifier' }],
     ['nothing shared', { email: 'a@x' }, { phone_number: P }, undefined],
+    // A phone alone proves nothing: the holder has an email (or identifier) this row lacks.
+    ['only the phone shared, the holder has an email the row lacks', { name: 'Carol', phone_number: P }, { email: 'alice@q', phone_number: P }, { kind: 'conflict', disagrees: 'email', lacking: true }],
+    ['only the phone shared, the holder has an identifier the row lacks', { phone_number: P }, { identifier: 'I1', phone_number: P }, { kind: 'conflict', disagrees: 'identifier', lacking: true }],
+    ['only the phone shared, neither has more', { name: 'Carol', phone_number: P }, { phone_number: P }, { kind: 'same', key: 'phone_number' }],
   ] as const)('%s', (_name, mine, theirs, verdict) => {
     expect(judge(mine, { id: 1, ...theirs })).toEqual(verdict);
   });

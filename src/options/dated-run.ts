@@ -73,26 +73,32 @@ function unfinished(path: string): JournalFacts | undefined {
 
 /**
  * With --resume and dated paths: the newest unfinished run of this job, its paths put in place of
- * today's. Unchanged when today's journal exists, when no template has a placeholder, or when no
- * unfinished run is found (the resume then says there is nothing to finish).
+ * today's, and a line saying which run that is. Unchanged when no template has a placeholder, when
+ * the command line names the input or an output (flags win, as always), when today's run is the
+ * unfinished one, or when no unfinished run is found (the resume then says so).
  */
-export function findStoppedRun(args: RawArgs, templates: PathTemplates): RawArgs {
-  if (args.resume !== true || !Object.values(templates).some((t) => t !== undefined && PLACEHOLDER.test(t))) return args;
-  // Flags given on the command line are not templates: a path given there is used as it is.
+export function findStoppedRun(args: RawArgs, templates: PathTemplates, flags: RawArgs): { args: RawArgs; note?: string } {
+  if (args.resume !== true || !Object.values(templates).some((t) => t !== undefined && PLACEHOLDER.test(t))) return { args };
+  if (flags.file !== undefined || flags.results !== undefined || flags.failures !== undefined || flags.journal !== undefined) return { args };
   const input = templates.file;
   const results = templates.results ?? (input ? defaultOutputPath(input, 'results') : undefined);
   const journalTemplate = templates.journal ?? (results ? journalFor(results) : undefined);
-  if (!journalTemplate || !PLACEHOLDER.test(journalTemplate)) return args;
+  if (!journalTemplate || !PLACEHOLDER.test(journalTemplate)) return { args };
   const today =
     typeof args.journal === 'string'
       ? args.journal
       : journalFor(typeof args.results === 'string' ? args.results : defaultOutputPath(String(args.file ?? ''), 'results'));
-  if (existsSync(today) && unfinished(today)) return args;
+  // Today's run stopped: that is the one. Finished (or none): look for another night's.
+  if (existsSync(today) && unfinished(today)) return { args };
   const runs = expand(journalTemplate)
     .map((path) => ({ path, facts: unfinished(path) }))
     .filter((r): r is { path: string; facts: JournalFacts } => r.facts !== undefined)
     .sort((a, b) => b.facts.startedAt.localeCompare(a.facts.startedAt));
   const newest = runs[0];
-  if (!newest) return args;
-  return { ...args, file: newest.facts.input, results: newest.facts.results, failures: newest.facts.failures, journal: newest.path };
+  if (!newest) return { args };
+  const others = runs.slice(1).map((r) => `  ${r.path} (started ${r.facts.startedAt})`);
+  const note =
+    `Resuming the stopped run of this job started at ${newest.facts.startedAt} (journal ${newest.path}).` +
+    (others.length > 0 ? `\nOther runs of this job did not finish either; resume each with --journal:\n${others.join('\n')}` : '');
+  return { args: { ...args, file: newest.facts.input, results: newest.facts.results, failures: newest.facts.failures, journal: newest.path }, note };
 }

@@ -3,7 +3,7 @@
 // decide: the mode, checks between options, credentials, and the file system. A bad value stops
 // the run with exit 2 (UsageError) before anything is read or sent, and names the flag.
 import { existsSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { loadCredentials } from '../security/credentials.js';
 import { checkBaseUrlTransport, insecureTlsEnvNote } from '../security/transport.js';
@@ -108,7 +108,12 @@ export function normalizeOptions(raw: RawArgs, env: NodeJS.ProcessEnv): Options 
     if (raw.results === undefined) v.results = defaultOutputPath(file, 'results', true);
     if (raw.failures === undefined) v.failures = defaultOutputPath(file, 'failures', true);
   }
-  const journal = v.journal ?? journalFor(v.results);
+  let journal = v.journal ?? journalFor(v.results);
+  if (v.journal === undefined && v.resume && !existsSync(journal)) {
+    // A run stopped by the version before this one kept its journal beside the input.
+    const before = join(dirname(file), `${basename(defaultOutputPath(file, 'results'), '.results.csv')}.journal.jsonl`);
+    if (existsSync(before)) journal = before;
+  }
   v.journal = journal;
   const outputs = [
     ['results', v.results],

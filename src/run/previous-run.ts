@@ -53,8 +53,16 @@ export async function setAsidePreviousRun(t: Targets): Promise<Array<[string, st
     try {
       scan = await scanJournal(t.journal);
     } catch (e) {
-      if (!(e instanceof JournalError) || t.force) throw e;
-      throw new UsageError(`${t.journal} cannot be read as this version's journal (${e.message}); start again with --force (its files are then kept aside)`, { cause: e });
+      if (!(e instanceof JournalError)) throw e;
+      if (!t.force) throw new UsageError(`${t.journal} cannot be read as a journal (${e.message}); start again with --force (it and the output files are then kept under dated names)`, { cause: e });
+      // Unreadable (an empty or half-written header: a crash while it was created): kept aside.
+      scan = undefined;
+    }
+    if (scan === undefined) {
+      const stray = [t.journal, t.results, t.failures].filter((p) => existsSync(p));
+      const moves = stray.map((p): [string, string] => [p, keptName(p, at)]);
+      for (const [from, to] of moves) renameSync(from, to);
+      return moves;
     }
     if (!scan.finished && !t.force) {
       const total = resolve(String((scan.header.identity.input as { path?: unknown } | undefined)?.path ?? '')) === resolve(t.input) ? roughRows(t.input) : undefined;
@@ -66,9 +74,13 @@ export async function setAsidePreviousRun(t: Targets): Promise<Array<[string, st
       );
     }
     at = scan.finished?.at ?? at;
-    for (const p of [scan.header.files.results.path, scan.header.files.failures.path, t.journal]) {
-      if (existsSync(p)) moves.push([p, keptName(p, at)]);
+    // Only the files in this run's way: a fixed --journal with new dated outputs leaves the earlier
+    // night's results where its readers expect them.
+    const targets = new Set([resolve(t.results), resolve(t.failures)]);
+    for (const p of [scan.header.files.results.path, scan.header.files.failures.path]) {
+      if (existsSync(p) && targets.has(resolve(p))) moves.push([p, keptName(p, at)]);
     }
+    moves.push([t.journal, keptName(t.journal, at)]);
   }
   // Files no journal vouches for (another tool's, or an older version's): kept aside, with --force.
   const stray = [t.results, t.failures].filter((p) => existsSync(p) && !moves.some(([from]) => resolve(from) === resolve(p)));

@@ -34,7 +34,7 @@ export async function checkRow(row: ValidRow, ctx: CheckContext): Promise<SendRe
         contact,
         holderId: h.id,
         reason: phone ? 'phone_taken' : 'key_conflict',
-        note: `${conflictText(contact, h.id, h.key, h.verdict.disagrees)}: ${then}`,
+        note: `${conflictText(contact, h.id, h.key, h.verdict.disagrees, h.verdict.lacking)}: ${then}`,
       };
     }
     case 'fatal':

@@ -22,8 +22,12 @@ export type Candidate = Partial<Record<UniqueKey | 'id', unknown>>;
 export type Verdict =
   /** The row's contact: `key` is the strongest key both have, and it matches. */
   | { kind: 'same'; key: UniqueKey }
-  /** Someone else: both have `disagrees` and the values differ. */
-  | { kind: 'conflict'; disagrees: UniqueKey };
+  /**
+   * Someone else: both have `disagrees` and the values differ — or (`lacking`) they share only a
+   * phone, and the contact has a `disagrees` the row lacks: a phone alone does not prove it is the
+   * row's contact, and taking it for the row could overwrite another person.
+   */
+  | { kind: 'conflict'; disagrees: UniqueKey; lacking?: true };
 
 function valueOf(c: Candidate | ContactFields, key: UniqueKey): string | undefined {
   const v = (c as Record<string, unknown>)[key];
@@ -53,7 +57,12 @@ export function judge(row: ContactFields, c: Candidate): Verdict | undefined {
     if (mine !== undefined && theirs !== undefined && !sameValue(key, mine, theirs)) return { kind: 'conflict', disagrees: key };
   }
   const strongest = KEY_ORDER.find((k) => valueOf(row, k) !== undefined && valueOf(c, k) !== undefined);
-  return strongest !== undefined && holds(row, c, strongest) ? { kind: 'same', key: strongest } : undefined;
+  if (strongest === undefined || !holds(row, c, strongest)) return undefined;
+  if (strongest === 'phone_number') {
+    const lacks = CONTRADICTING.find((k) => valueOf(row, k) === undefined && valueOf(c, k) !== undefined);
+    if (lacks !== undefined) return { kind: 'conflict', disagrees: lacks, lacking: true };
+  }
+  return { kind: 'same', key: strongest };
 }
 
 /** The row's keys, strongest first. */
@@ -73,7 +82,10 @@ export function searchKeysFor(row: ContactFields, taken: readonly UniqueKey[] | 
 }
 
 /** What a holder that contradicts the row means, in the person's terms (failure message or check note). */
-export function conflictText(row: ContactFields, holderId: string, matched: UniqueKey, disagrees: UniqueKey): string {
+export function conflictText(row: ContactFields, holderId: string, matched: UniqueKey, disagrees: UniqueKey, lacking = false): string {
+  if (matched === 'phone_number' && lacking) {
+    return `phone number ${row.phone_number ?? ''} is held by LiveDesk contact ${holderId}, which has an ${KEY_LABEL[disagrees]} this row does not: a shared phone alone does not prove it is this row's contact`;
+  }
   if (matched === 'phone_number') {
     return `phone number ${row.phone_number ?? ''} is held by LiveDesk contact ${holderId}, a different person (its ${KEY_LABEL[disagrees]} differs from this row's)`;
   }

@@ -24,7 +24,11 @@ export async function settleTaken(row: ValidRow, ctx: SenderContext, taken: RowA
   const { message, field } = taken;
   const search = await findHolder(ctx, row.contact, searchKeysFor(row.contact, taken.takenKeys));
   if (search.kind !== 'searched') {
-    if (search.kind === 'row' || search.kind === 'retry') return failed(row, search.kind === 'row' ? 'rejected' : search.code, `${message}; ${search.message}`, field);
+    if (search.kind === 'row' || search.kind === 'retry') {
+      const f = failed(row, search.kind === 'row' ? 'rejected' : search.code, `${message}; ${search.message}`, field);
+      // A resume settles it by search again: it must still know our own request may have made it.
+      return ambiguous ? { ...f, ambiguous } : f;
+    }
     return ended(row, search);
   }
   const holder = search.holder;
@@ -52,7 +56,8 @@ function searchedText(row: ValidRow, taken: readonly UniqueKey[] | undefined): s
 
 /** The holder is someone else: a phone may be left out (--phone-taken omit); any other key fails the row. */
 async function contradicted(row: ValidRow, ctx: SenderContext, holder: Holder, disagrees: UniqueKey, ambiguous: boolean, recreate: Recreate): Promise<SendResult> {
-  const text = `${conflictText(row.contact, holder.id, holder.key, disagrees)}: ${conflictAdvice(holder.key, disagrees, holder.id)}`;
+  const lacking = holder.verdict.kind === 'conflict' && holder.verdict.lacking === true;
+  const text = `${conflictText(row.contact, holder.id, holder.key, disagrees, lacking)}: ${conflictAdvice(holder.key, disagrees, holder.id)}`;
   if (holder.key !== 'phone_number') return failed(row, 'key_conflict', text, holder.key);
   if (ctx.phoneTaken !== 'omit') return failed(row, 'phone_taken', text, 'phone_number');
   const { phone_number: phone, ...rest } = row.contact;
@@ -80,7 +85,7 @@ export async function settleUnread(row: ValidRow, ctx: SenderContext, answer: Ro
   const by = keys.map((k) => KEY_LABEL[k]).join(' or ');
   if (holder === undefined) return failed(row, 'bad_response', `${answer.message} (no contact with this ${by} was found by search)`);
   if (holder.verdict.kind === 'conflict') {
-    return failed(row, 'bad_response', `${answer.message} (a search found ${conflictText(row.contact, holder.id, holder.key, holder.verdict.disagrees)})`);
+    return failed(row, 'bad_response', `${answer.message} (a search found ${conflictText(row.contact, holder.id, holder.key, holder.verdict.disagrees, holder.verdict.lacking)})`);
   }
   return landed('created', row, holder.id, `${answer.unread}; its ID was found by searching its ${KEY_LABEL[holder.key]}`);
 }

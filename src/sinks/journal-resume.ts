@@ -29,6 +29,8 @@ export interface JournalScan {
   retryable: Map<number, { code: ErrorCode; ambiguous: boolean }>;
   /** For each undone row, the index of its last undo: its outcome entries before that index no longer count. */
   undoneAt: Map<number, number>;
+  /** Undone rows a request of which may have landed: the undone failure was ambiguous, or the row was sent again after its undo. */
+  undoneMaybeSent: RowSet;
   /** Bytes of whole, trusted entries: a half-written last entry (a crash mid-write) is cut before appending. */
   validBytes: number;
 }
@@ -71,6 +73,7 @@ export async function scanJournal(path: string): Promise<JournalScan> {
     byError: {},
     retryable: new Map(),
     undoneAt: new Map(),
+    undoneMaybeSent: new RowSet(),
     validBytes: 0,
   };
   let index = 0;
@@ -94,6 +97,7 @@ export async function scanJournal(path: string): Promise<JournalScan> {
       }
     } else if (typeof raw.s === 'number') {
       s.sent.add(raw.s);
+      if (s.undoneAt.has(raw.s)) s.undoneMaybeSent.add(raw.s);
     } else if (typeof raw.r === 'number' && raw.k && raw.f && typeof raw.l === 'string') {
       s.done.add(raw.r);
       s.counts[raw.k]++;
@@ -111,6 +115,8 @@ export async function scanJournal(path: string): Promise<JournalScan> {
         if (s.byError[was.code] === 0) delete s.byError[was.code];
       }
       s.undoneAt.set(raw.u, index);
+      if (raw.a === 1) s.undoneMaybeSent.add(raw.u);
+      else s.undoneMaybeSent.delete(raw.u);
     } else if (raw.i && typeof raw.i.sha256 === 'string') {
       s.input = raw.i;
     } else if (raw.e && typeof raw.e.at === 'string') {
@@ -189,13 +195,21 @@ export async function resumeJournal(path: string, check: ResumeCheck): Promise<{
       );
     }
   }
-  const undo = [...scan.retryable.keys()];
-  const restoredLines = await rewriteOutputs(path, scan, new Set(undo));
+  // A journal whose run was stopped before it read the input whole has no digest: take it now, so
+  // every later session of this job is checked against the whole file too.
+  const digest = scan.input === undefined ? await check.inputDigest() : undefined;
+  const undo = [...scan.retryable].map(([row, r]) => ({ row, ambiguous: r.ambiguous }));
+  // New files first (checked against the journal), then the undo entries, synced, then the files
+  // put in place: a crash anywhere in between leaves a state the next resume reads (rewriteOutputs
+  // treats the lines of undone rows as optional, so either order of the two is recognised).
+  const rewrite = await rewriteOutputs(path, scan, new Set(undo.map((u) => u.row)));
   const fd = openSync(path, 'r+');
   ftruncateSync(fd, scan.validBytes);
   closeSync(fd);
   const journal = Journal.reopen(path);
-  if (undo.length > 0) journal.undo(undo);
+  if (digest) journal.recordInput(digest);
+  journal.undo(undo);
+  rewrite.commit();
 
   const { done, sent, counts, byError } = scan;
   for (const [row, { code }] of scan.retryable) {
@@ -204,23 +218,27 @@ export async function resumeJournal(path: string, check: ResumeCheck): Promise<{
     byError[code] = (byError[code] ?? 1) - 1;
     if (byError[code] === 0) delete byError[code];
   }
-  // Rows without an outcome that were sent may have landed; a retried failure only if one of its
-  // requests was ambiguous (a row without a key never is: the sender fails it as unconfirmed).
+  // Rows without an outcome that were sent may have landed; an undone failure only if one of its
+  // requests was ambiguous, or it was sent again after the undo (a row without a key never is
+  // ambiguous: the sender fails it as unconfirmed).
   const maybeSent = new RowSet();
   for (let row = 1; row <= sent.highest; row++) {
     if (!sent.has(row) || done.has(row)) continue;
     const retried = scan.retryable.get(row);
-    if (retried === undefined || retried.ambiguous) maybeSent.add(row);
+    const undone = retried === undefined && scan.undoneAt.has(row);
+    if (retried ? retried.ambiguous : undone ? scan.undoneMaybeSent.has(row) : true) maybeSent.add(row);
   }
+  const restoredLines = rewrite.restored;
   return { journal, state: { header, done, maybeSent, counts, byError, restoredLines, retried: undo.length } };
 }
 
 /** Reads a file forward, comparing it with the lines a journal says were written to it. */
 class FileCursor {
   private readonly fd: number | undefined;
-  private readonly buf = Buffer.alloc(64 * 1024);
-  private at = 0;
-  private len = 0;
+  private readonly size: number;
+  private window = Buffer.alloc(0);
+  /** File offset of the window's first byte. */
+  private windowAt = 0;
   /** Bytes of the file matched so far. */
   matched = 0;
   /** 1-based line of the file being compared. */
@@ -228,28 +246,39 @@ class FileCursor {
 
   constructor(path: string) {
     this.fd = existsSync(path) ? openSync(path, 'r') : undefined;
+    this.size = this.fd === undefined ? 0 : statSync(path).size;
   }
 
-  /** 'same', 'ended' (the file stops inside or before this line: the rest is missing), or 'differs'. */
-  compare(expected: Buffer): 'same' | 'ended' | 'differs' {
-    let i = 0;
-    while (i < expected.length) {
-      if (this.at === this.len && !this.fill()) return 'ended';
-      const n = Math.min(expected.length - i, this.len - this.at);
-      if (this.buf.compare(expected, i, i + n, this.at, this.at + n) !== 0) return 'differs';
-      i += n;
-      this.at += n;
+  /** `len` bytes of the file at `at`, or fewer at its end. */
+  private bytes(at: number, len: number): Buffer {
+    if (at < this.windowAt || at + len > this.windowAt + this.window.length) {
+      const want = Math.max(len, 256 * 1024);
+      const buf = Buffer.alloc(Math.min(want, Math.max(0, this.size - at)));
+      const n = this.fd === undefined || buf.length === 0 ? 0 : readSync(this.fd, buf, 0, buf.length, at);
+      this.window = buf.subarray(0, n);
+      this.windowAt = at;
     }
+    const from = at - this.windowAt;
+    return this.window.subarray(from, Math.min(from + len, this.window.length));
+  }
+
+  /** 'same' (consumed), 'ended' (the file stops inside or before this line: the rest is missing), or 'differs'. */
+  compare(expected: Buffer): 'same' | 'ended' | 'differs' {
+    const got = this.bytes(this.matched, expected.length);
+    if (got.length < expected.length) return expected.subarray(0, got.length).equals(got) ? 'ended' : 'differs';
+    if (!got.equals(expected)) return 'differs';
     this.matched += expected.length;
     this.line++;
     return 'same';
   }
 
-  private fill(): boolean {
-    if (this.fd === undefined) return false;
-    this.len = readSync(this.fd, this.buf, 0, this.buf.length, null);
-    this.at = 0;
-    return this.len > 0;
+  /** A line that may or may not be there (an undone row's): consumed when it is. */
+  skipIfThere(expected: Buffer): void {
+    const got = this.bytes(this.matched, expected.length);
+    if (got.length === expected.length && got.equals(expected)) {
+      this.matched += expected.length;
+      this.line++;
+    }
   }
 
   close(): void {
@@ -264,7 +293,7 @@ class FileCursor {
  * that reached the disk before their entry at a power cut: dropped, their rows are redone); a
  * line that differs means the file was edited, and the resume is refused before anything changes.
  */
-async function rewriteOutputs(path: string, scan: JournalScan, retry: ReadonlySet<number>): Promise<number> {
+async function rewriteOutputs(path: string, scan: JournalScan, retry: ReadonlySet<number>): Promise<{ restored: number; commit: () => void }> {
   const files = (['results', 'failures'] as const).map((f) => {
     const { path: p, header } = scan.header.files[f];
     const temp = `${p}.resume.tmp`;
@@ -273,7 +302,7 @@ async function rewriteOutputs(path: string, scan: JournalScan, retry: ReadonlySe
   });
   const byFile = new Map<OutputFile, (typeof files)[number]>(files.map((x) => [x.f, x]));
   let restored = 0;
-  const take = (x: (typeof files)[number], line: Buffer, keep: boolean): void => {
+  const take = (x: (typeof files)[number], line: Buffer): void => {
     if (!x.ended) {
       const c = x.cursor.compare(line);
       if (c === 'differs') {
@@ -285,10 +314,10 @@ async function rewriteOutputs(path: string, scan: JournalScan, retry: ReadonlySe
       if (c === 'ended') x.ended = true;
     }
     if (x.ended) restored++;
-    if (keep) writeAllSync(x.out, line.toString('utf8'));
+    writeAllSync(x.out, line.toString('utf8'));
   };
   try {
-    for (const x of files) take(x, x.header, true);
+    for (const x of files) take(x, x.header);
     // Entries are counted as scanJournal counts them: the header is entry 0.
     let index = 0;
     for await (const { text, end } of entries(path)) {
@@ -296,8 +325,11 @@ async function rewriteOutputs(path: string, scan: JournalScan, retry: ReadonlySe
       if (index > 0) {
         const raw = JSON.parse(text) as RawEntry;
         if (typeof raw.r === 'number' && raw.f && typeof raw.l === 'string') {
-          const superseded = (scan.undoneAt.get(raw.r) ?? -1) > index;
-          if (!superseded) take(byFile.get(raw.f)!, Buffer.from(raw.l), !retry.has(raw.r));
+          const x = byFile.get(raw.f)!;
+          // The line of a row undone (before, or now) may or may not still be in the file: a
+          // resume can stop between writing the undo and putting the new files in place.
+          if ((scan.undoneAt.get(raw.r) ?? -1) > index || retry.has(raw.r)) x.cursor.skipIfThere(Buffer.from(raw.l));
+          else take(x, Buffer.from(raw.l));
         }
       }
       index++;
@@ -311,9 +343,11 @@ async function rewriteOutputs(path: string, scan: JournalScan, retry: ReadonlySe
   } finally {
     for (const x of files) x.cursor.close();
   }
-  for (const x of files) {
-    closeSync(x.out);
-    renameSync(x.temp, x.path);
-  }
-  return restored;
+  for (const x of files) closeSync(x.out);
+  return {
+    restored,
+    commit: () => {
+      for (const x of files) renameSync(x.temp, x.path);
+    },
+  };
 }

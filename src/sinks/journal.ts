@@ -119,9 +119,11 @@ export class Journal {
   }
 
   /** Rows a resumed run sends again: their earlier outcomes no longer count. */
-  undo(rows: Iterable<number>): void {
-    for (const u of rows) this.queue({ u });
+  /** Written and synced before it returns: the output files are rewritten without these rows' lines only after. */
+  undo(rows: Iterable<{ row: number; ambiguous: boolean }>): void {
+    for (const { row, ambiguous } of rows) this.queue(ambiguous ? { u: row, a: 1 } : { u: row });
     this.flush();
+    if (this.fd !== undefined) fsyncSync(this.fd);
   }
 
   /** Every row has an outcome: written and synced before close(), so a finished run is known as one. */
