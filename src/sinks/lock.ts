@@ -35,6 +35,8 @@ function alive(pid: number): boolean {
 }
 
 let tempCount = 0;
+/** Locks this process holds now. */
+const takenHere = new Set<string>();
 const nap = new Int32Array(new SharedArrayBuffer(4));
 /** A short synchronous wait: locks are taken before the run starts, when nothing else is due. */
 const pause = (ms: number): void => void Atomics.wait(nap, 0, 0, ms);
@@ -96,7 +98,9 @@ function takeOver(path: string, stale: LockInfo): void {
 function acquireOne(path: string, what: string): () => void {
   for (let attempt = 0; attempt < 5; attempt++) {
     if (create(path)) {
+      takenHere.add(path);
       return () => {
+        takenHere.delete(path);
         try {
           unlinkSync(path);
         } catch {
@@ -106,7 +110,10 @@ function acquireOne(path: string, what: string): () => void {
     }
     const info = holder(path);
     if (info === undefined) continue;
-    if (info.host !== hostname() || (info.pid !== process.pid && alive(info.pid))) {
+    // Our own pid in a lock this process did not take: another container with the same hostname
+    // and pid (often 1). Alive, as far as we can tell.
+    const ours = info.pid === process.pid && takenHere.has(path);
+    if (info.host !== hostname() || (!ours && (info.pid === process.pid || alive(info.pid)))) {
       throw new LockError(
         `another livedesk-import run (pid ${info.pid} on ${info.host}, since ${info.since}) is writing ${what}. ` +
           `Wait for it to finish, or if it is gone, delete ${path}`,
