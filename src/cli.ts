@@ -67,6 +67,33 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
         exitCode = await mappingCommand(String(args.file), textArg(args.delimiter), textArg(args.sheet), io, say);
       },
     )
+    .command(
+      'state [action] [file]',
+      'the state store: where it is and what it knows (state), export it (state export FILE.csv), delete it (state forget)',
+      (y) =>
+        y
+          .positional('action', { type: 'string', choices: ['show', 'export', 'forget'], describe: 'show (default), export or forget' })
+          .positional('file', { type: 'string', describe: 'with export: the CSV file to write (new, private)' })
+          .option('state', { type: 'string', describe: 'the state store (default: $XDG_STATE_HOME/livedesk-import/)' })
+          .option('base-url', { type: 'string', describe: 'with export or forget: the store of this LiveDesk base URL [env LIVEDESK_BASE_URL]' })
+          .option('inbox-id', { type: 'string', describe: 'with export or forget: the store of this inbox [env LIVEDESK_INBOX_ID]; LIVEDESK_API_KEY picks the account' })
+          .option('missing', { type: 'boolean', describe: 'with export: only the contacts the last run\'s file no longer had (not available yet)' })
+          .option('yes', { type: 'boolean', describe: 'with forget: do not ask' })
+          .example('$0 state', 'where the store is, and how many contacts it knows for which inbox')
+          .example('LIVEDESK_API_KEY=… $0 state export known.csv --inbox-id 407', 'every contact the store knows for inbox 407'),
+      async (args) => {
+        try {
+          exitCode = await (await import('./state/command.js')).stateCommand(
+            { ...(args.action ? { action: String(args.action) } : {}), ...(args.file ? { file: String(args.file) } : {}), ...(args.state ? { state: String(args.state) } : {}), ...(args.baseUrl ? { baseUrl: String(args.baseUrl) } : {}), ...(args.inboxId ? { inboxId: String(args.inboxId) } : {}), missing: args.missing === true, yes: args.yes === true },
+            { say, env: io.env, stdin: process.stdin },
+          );
+        } catch (e) {
+          if (!(e instanceof UsageError)) throw e;
+          say(`livedesk-import: ${e.message}`);
+          exitCode = EXIT.usage;
+        }
+      },
+    )
     .command(standinCommand)
     .strict()
     // `--no-id-rate` is a stand-in flag, not the negation of `--id-rate`.

@@ -44,8 +44,8 @@ export interface ProgressSnapshot {
 
 export function snapshot(p: ProgressSource): ProgressSnapshot {
   const s = p.summary;
-  const existing = s.existing + s.updated;
-  const settled = s.created + existing + s.wouldCreate + s.conflict + s.failed + s.skipped + s.notSent;
+  const existing = s.existing + s.updated + s.unchanged;
+  const settled = s.created + existing + s.wouldCreate + s.wouldUpdate + s.conflict + s.failed + s.skipped + s.notSent;
   // A dry run without look-ups settles every row as it is read; with look-ups (or live) a row is
   // done when its outcome is counted.
   const done = s.dryRun && s.requests === 0 ? s.rows : settled;

@@ -63,6 +63,13 @@ export type Outcome =
   | Landed<'existing'>
   /** LiveDesk had it, and it was updated with this row's fields (--on-existing update). */
   | Landed<'updated'>
+  /**
+   * The state store knows LiveDesk holds this row's contact, with exactly these fields as last
+   * sent: nothing was sent (issue 13). A dry run with a store says the same.
+   */
+  | Landed<'unchanged'>
+  /** Dry run with a state store: known, but its fields changed: a live run with --on-existing update would update it. */
+  | { kind: 'would_update'; row: number; values: string[]; contact: ContactPayload; contactId: string }
   /** Dry run with --check-existing: LiveDesk has no such contact, so a live run would create it. */
   | { kind: 'would_create'; row: number; values: string[]; contact: ContactPayload }
   /**
@@ -79,7 +86,7 @@ export type Outcome =
   /** Valid, but not sent (or not checked) because the run stopped first: --resume sends it. */
   | { kind: 'notSent'; row: number; reason?: string };
 
-export type Landed<K extends 'created' | 'existing' | 'updated'> = {
+export type Landed<K extends 'created' | 'existing' | 'updated' | 'unchanged'> = {
   kind: K;
   row: number;
   values: string[];

@@ -7,6 +7,7 @@ import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { loadCredentials } from '../security/credentials.js';
 import { checkBaseUrlTransport, insecureTlsEnvNote } from '../security/transport.js';
+import { defaultStatePath } from '../state/scope.js';
 import { isWorkbookPath } from '../source/open.js';
 import { readOption } from './spec.js';
 import { defaultOutputPath, isDryRunName, journalFor, OPTION_LIST, OPTIONS, type OptionFields, type OptionValues, type RawArgs } from './table.js';
@@ -18,7 +19,9 @@ export type RunMode = 'import' | 'dry-run' | 'check';
  * The options of one run. The fields that come from one option each (with their defaults, limits
  * and meaning) are declared in table.ts; see OPTIONS there.
  */
-export interface Options extends Omit<OptionFields, 'file' | 'inboxId' | 'journal'> {
+export interface Options extends Omit<OptionFields, 'file' | 'inboxId' | 'journal' | 'state'> {
+  /** The state store: given, or the default folder (see src/state). */
+  state: string;
   /** The live run's journal: given, or beside the results file (journalFor). */
   journal: string;
   /** Input CSV or .xlsx path. */
@@ -89,6 +92,9 @@ export function normalizeOptions(raw: RawArgs, env: NodeJS.ProcessEnv): Options 
     const creds = loadCredentials(env, v.credentialsFile);
     ({ apiKey, apiSecret } = creds);
     warnings.push(...creds.warnings);
+  } else if (!v.noState && env.LIVEDESK_API_KEY?.trim()) {
+    // A dry run needs no credentials; with them, it reads the account's state store (never writes it).
+    apiKey = env.LIVEDESK_API_KEY.trim();
   }
   if (sending) {
     checkBaseUrlTransport(new URL(v.baseUrl), v.allowInsecureHttp);
@@ -141,5 +147,6 @@ export function normalizeOptions(raw: RawArgs, env: NodeJS.ProcessEnv): Options 
     }
   }
 
-  return { ...carried(v), journal, file, inboxId: v.inboxId ?? '', mode, apiKey, apiSecret, warnings };
+  const state = v.state ?? defaultStatePath(env);
+  return { ...carried(v), state, journal, file, inboxId: v.inboxId ?? '', mode, apiKey, apiSecret, warnings };
 }

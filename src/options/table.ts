@@ -272,6 +272,20 @@ export const OPTIONS = {
     help: 'deprecated, ignored: rows are mapped on the main thread',
     doc: 'deprecated and ignored: map worker threads were removed in the rebuild (they were slower at 10k and 100k rows and cost ~55 MB)',
   },
+  state: {
+    type: 'string', arg: 'FILE', job: 'path',
+    defaultText: '$XDG_STATE_HOME/livedesk-import/',
+    help: 'the state store of what LiveDesk holds from this tool, per base URL, account and inbox (default: $XDG_STATE_HOME/livedesk-import/, ~/.local/state/… when unset)',
+    doc: 'the state store: each contact this tool created, found or updated, with its keys, LiveDesk ID and a fingerprint of the fields last sent, so a rerun sends only what changed (see [Nightly sync](nightly-sync.md)); a folder (one file per base URL, account and inbox) or one file',
+  },
+  noState: {
+    type: 'boolean', job: true,
+    help: 'neither read nor write the state store: every row is decided against LiveDesk, and nothing is remembered',
+  },
+  full: {
+    type: 'boolean', job: true,
+    help: 'decide every row against LiveDesk as if the state store knew nothing, and refresh it with the answers',
+  },
   quiet: { type: 'boolean', job: true, help: 'no progress bar or progress lines (warnings and the summary still print)' },
   config: {
     type: 'string', arg: 'FILE', job: false, field: false,

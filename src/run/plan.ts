@@ -14,6 +14,7 @@ import { FailureFormat } from '../sinks/failures.js';
 import { Journal, JOURNAL_FORMAT, JOURNAL_VERSION } from '../sinks/journal.js';
 import { resumeJournal, type ResumeState } from '../sinks/journal-resume.js';
 import { acquireLocks } from '../sinks/lock.js';
+import { StateStore } from '../state/store.js';
 import { digestFile, type InputDigest } from './input-digest.js';
 import { setAsidePreviousRun } from './previous-run.js';
 import { Outputs } from '../sinks/outputs.js';
@@ -31,6 +32,8 @@ export interface Plan {
   inputRecorded?: Promise<void>;
   /** Lines for people: an earlier run's files kept aside, and where. */
   notes: string[];
+  /** The state store of this base URL, account and inbox (absent with --no-state, or a dry run without credentials). */
+  store?: StateStore;
 }
 
 export async function planRun(opts: Options): Promise<Plan> {
@@ -46,7 +49,13 @@ export async function planRun(opts: Options): Promise<Plan> {
   try {
     const mapping = resolveMapping(opts, source);
     const opened = await openOutputs(opts, source, mapping);
-    return { source, mapping, ...opened };
+    try {
+      const store = opts.noState || opts.mode === 'check' || opts.apiKey === '' || opts.inboxId === '' ? undefined : await StateStore.open(opts.state, { baseUrl: opts.baseUrl, apiKey: opts.apiKey, inboxId: opts.inboxId });
+      return { source, mapping, ...opened, ...(store ? { store } : {}) };
+    } catch (e) {
+      opened.release();
+      throw e;
+    }
   } catch (e) {
     source.close();
     throw e;

@@ -10,11 +10,13 @@ import type { Options } from '../options.js';
 import { startProgress } from '../progress.js';
 import { openSendStage } from '../send/stage.js';
 import { ReportSink, Sinks } from '../sinks/index.js';
+import { StateSink } from '../sinks/state-sink.js';
+import { decideKnown } from '../send/known.js';
 import { writeReport } from '../sinks/report/index.js';
 import { emptySummary, formatSummary, restoreSummary, writeSummaryJson, type Summary } from '../sinks/summary.js';
 import { SourceError } from '../source/errors.js';
 import { describeSource } from '../source/open.js';
-import type { Outcome } from '../types.js';
+import type { ContactPayload, Outcome } from '../types.js';
 import { planRun } from './plan.js';
 import { Stopper } from './stopper.js';
 
@@ -39,7 +41,7 @@ export interface RunResult {
 
 export async function run(opts: Options, io: RunIO): Promise<RunResult> {
   const started = performance.now();
-  const { source, mapping, outputs, resumed, release, inputRecorded, notes } = await planRun(opts);
+  const { source, mapping, outputs, resumed, release, inputRecorded, notes, store } = await planRun(opts);
   for (const n of notes) io.say(n);
   io.say(
     `${opts.mode === 'import' ? 'Importing' : 'Checking'} ${opts.file} (${describeSource(source)}) with this mapping, ${describeOrigin(mapping, opts.mapping)}:\n` +
@@ -58,10 +60,15 @@ export async function run(opts: Options, io: RunIO): Promise<RunResult> {
   const report = opts.report ? new ReportSink(mapping, { file: opts.file, header: source.header, source: source.format, dryRun: opts.mode !== 'import', ...(mapping.preset ? { preset: mapping.preset } : {}) }) : undefined;
   const sinks = new Sinks(summary, outputs, io.log, report);
   const stopper = new Stopper(io.log, opts.maxConsecutiveFailures, io.stop);
+  // Only a live run writes the state store: LiveDesk's answers, after the files have them.
+  const stateSink = store && opts.mode === 'import' ? new StateSink(store) : undefined;
+  if (store) summary.state = store.file;
   const settle = (o: Outcome): void => {
     sinks.take(o);
+    stateSink?.take(o);
     stopper.observe(o);
   };
+  const known = store && !opts.full ? (contact: ContactPayload) => decideKnown(contact, store.find(contact)) : undefined;
 
   const map = new MapStage({
     mapping,
@@ -81,6 +88,7 @@ export async function run(opts: Options, io: RunIO): Promise<RunResult> {
     stats: summary,
     markSent: (row) => sinks.markSent(row),
     ...(resumed ? { maybeSent: resumed.maybeSent } : {}),
+    ...(known ? { known } : {}),
     onRetry: (c, delay, row) => io.log.debug({ row, error: c.code, delayMs: delay }, `${row === undefined ? 'search' : `row ${row}`}: ${c.message}; retrying in ${delay} ms`),
   });
   const everyMs = io.progressEveryMs ?? 10_000;
@@ -112,6 +120,10 @@ export async function run(opts: Options, io: RunIO): Promise<RunResult> {
       // Every row has an outcome: the journal says the run finished, so it never blocks the next.
       if (!stopper.stopped) sinks.finish();
       sinks.close();
+      // A resumed run skips the rows its predecessor finished, so it cannot tell which contacts left the file.
+      const missing = await stateSink?.finish(!stopper.stopped && !resumed);
+      if (missing) summary.missingFromFile = missing;
+      if (!stateSink) await store?.close();
     } catch (e) {
       stopper.stop(`cannot finish writing the output files: ${(e as Error).message}`);
     } finally {

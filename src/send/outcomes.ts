@@ -37,7 +37,7 @@ export function failed(row: ValidRow, code: ErrorCode, message: string, field?: 
   return f;
 }
 
-export function landed<K extends 'created' | 'existing' | 'updated'>(kind: K, row: ValidRow, contactId: string, note?: string): Landed<K> {
+export function landed<K extends 'created' | 'existing' | 'updated' | 'unchanged'>(kind: K, row: ValidRow, contactId: string, note?: string): Landed<K> {
   const o = { kind, row: row.row, values: row.values, contact: row.contact, contactId } as Landed<K>;
   if (note !== undefined) o.note = note;
   return o;

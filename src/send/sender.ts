@@ -1,4 +1,9 @@
 // One valid row → its outcome in LiveDesk. The decision table, in order:
+//   the state store knows the row's contact (keys that agree; known.ts), before any request:
+//     the same fields as last sent        → unchanged (nothing sent)
+//     changed                             → --on-existing update: a PATCH by the known ID (404:
+//                                            deleted in LiveDesk, so created again); skip:
+//                                            existing; fail: already_exists
 //   create answered with an ID            → created
 //   create answered "already been taken"  → find the contact holding the key LiveDesk named
 //                                            (settle.ts), judged by keys that agree (identity.ts):
@@ -14,12 +19,13 @@
 //   credentials refused, inbox unknown    → fatal: the run stops
 //   the run stopped first                 → notSent (--resume settles it)
 import type { OnExisting } from '../options.js';
-import type { ContactFields, ValidRow } from '../types.js';
+import type { ContactFields, ContactPayload, ValidRow } from '../types.js';
+import type { KnownDecision } from './known.js';
 import { classifyAnswer } from './classify.js';
 import type { KeyLock } from './key-lock.js';
 import { classifyContext, ended, failed, landed, notSent, type SendResult } from './outcomes.js';
 import { request, type RequestContext } from './request.js';
-import { settleTaken, settleUnread } from './settle.js';
+import { settleTaken, settleUnread, update } from './settle.js';
 
 export type { Fatal, SendResult } from './outcomes.js';
 
@@ -27,6 +33,8 @@ export type { Fatal, SendResult } from './outcomes.js';
 export type PhoneTaken = 'fail' | 'omit';
 
 export interface SenderContext extends RequestContext {
+  /** What the state store knows of a row (absent without a store, or with --full). */
+  known?: (contact: ContactPayload) => KnownDecision;
   keyLock: KeyLock;
   onExisting: OnExisting;
   phoneTaken: PhoneTaken;
@@ -54,12 +62,34 @@ export async function sendRow(row: ValidRow, ctx: SenderContext, maybeSent = fal
   // Only email and identifier have unique indexes: a resend racing a create that is still in
   // progress is refused only for them, so a phone-only row is as unprotected as a name-only one.
   const resendSafe = Boolean(row.contact.email || row.contact.identifier);
+  const known = ctx.known?.(row.contact);
+  if (known?.kind === 'known' && known.same) return landed('unchanged', row, known.contact.id);
   if (maybeSent && !resendSafe) return failed(row, 'unconfirmed', `sent by the run that was stopped, with no answer: ${UNCONFIRMED}`);
   const release = await ctx.keyLock.acquire(uniqueKeys(row.contact));
   try {
+    if (known?.kind === 'known') {
+      const settled = await settleKnown(row, ctx, known.contact.id);
+      if (settled !== undefined) return settled;
+    }
     return await create(row, ctx, resendSafe, maybeSent, true);
   } finally {
     release();
+  }
+}
+
+/** The store's contact is the row's, with other fields than last sent; undefined: create it (deleted in LiveDesk). */
+async function settleKnown(row: ValidRow, ctx: SenderContext, id: string): Promise<SendResult | undefined> {
+  const known = 'known from the state store';
+  switch (ctx.onExisting) {
+    case 'skip':
+      return landed('existing', row, id, known);
+    case 'fail':
+      return failed(row, 'already_exists', `LiveDesk contact ${id} (${known}) has this row's keys; --on-existing fail was chosen`);
+    case 'update': {
+      const out = await update(row, ctx, id);
+      // Deleted inside LiveDesk since we last sent it: the row is new again.
+      return out.kind === 'failed' && out.code === 'not_found' ? undefined : out;
+    }
   }
 }
 

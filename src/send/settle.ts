@@ -91,7 +91,7 @@ export async function settleUnread(row: ValidRow, ctx: SenderContext, answer: Ro
 }
 
 /** --on-existing update: the row's fields to the contact that agrees with it. */
-async function update(row: ValidRow, ctx: SenderContext, id: string): Promise<SendResult> {
+export async function update(row: ValidRow, ctx: SenderContext, id: string): Promise<SendResult> {
   const { answer, attempts } = await request(ctx, {
     row: row.row,
     send: () => ctx.client.updateContact(id, row.contact),

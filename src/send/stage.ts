@@ -5,7 +5,8 @@
 // import sends it.
 import PQueue from 'p-queue';
 import type { RunMode } from '../options.js';
-import type { Outcome, ValidRow } from '../types.js';
+import type { ContactPayload, Outcome, ValidRow } from '../types.js';
+import type { KnownDecision } from './known.js';
 import { checkRow } from './check.js';
 import { createClient } from './client.js';
 import { KeyLock } from './key-lock.js';
@@ -48,13 +49,22 @@ export interface SendWiring {
   /** Rows a stopped run sent without hearing back (--resume). */
   maybeSent?: { has(row: number): boolean };
   onRetry?: (c: RetryClass, delayMs: number, row: number | undefined) => void;
+  /** What the state store knows of a row's keys (absent without a store, or with --full). */
+  known?: (contact: ContactPayload) => KnownDecision;
 }
 
 export function openSendStage(setup: SendSetup, w: SendWiring): SendStage {
   if (setup.mode === 'dry-run') {
     return {
       submit: (row) => {
-        w.settle({ kind: 'valid', row: row.row, values: row.values, contact: row.contact });
+        // With a state store, the dry run says what the store alone would decide: no network.
+        const k = w.known?.(row.contact);
+        const { row: n, values, contact } = row;
+        if (k?.kind === 'known') {
+          w.settle(k.same ? { kind: 'unchanged', row: n, values, contact, contactId: k.contact.id } : { kind: 'would_update', row: n, values, contact, contactId: k.contact.id });
+        } else {
+          w.settle({ kind: 'valid', row: n, values, contact });
+        }
         return Promise.resolve();
       },
       finish: () => Promise.resolve(),
@@ -72,7 +82,7 @@ export function openSendStage(setup: SendSetup, w: SendWiring): SendStage {
     ...(w.onRetry ? { onRetry: w.onRetry } : {}),
   };
   // One context for every row: a per-row copy (and closure) showed in the live import's profile.
-  const senderCtx = { ...base, keyLock: new KeyLock(), onExisting: setup.onExisting, phoneTaken: setup.phoneTaken, markSent: w.markSent };
+  const senderCtx = { ...base, ...(w.known ? { known: w.known } : {}), keyLock: new KeyLock(), onExisting: setup.onExisting, phoneTaken: setup.phoneTaken, markSent: w.markSent };
   const checkCtx = { ...base, phoneTaken: setup.phoneTaken };
   const send: (row: ValidRow) => Promise<SendResult> =
     setup.mode === 'check' ? (row) => checkRow(row, checkCtx) : (row) => sendRow(row, senderCtx, w.maybeSent?.has(row.row) ?? false);

@@ -69,7 +69,7 @@ export async function scanJournal(path: string): Promise<JournalScan> {
     input: undefined,
     done: new RowSet(),
     sent: new RowSet(),
-    counts: { created: 0, existing: 0, updated: 0, failed: 0 },
+    counts: { created: 0, existing: 0, updated: 0, unchanged: 0, failed: 0 },
     byError: {},
     retryable: new Map(),
     undoneAt: new Map(),

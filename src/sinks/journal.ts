@@ -24,7 +24,7 @@ export const JOURNAL_VERSION = 2;
 const SYNC_EVERY_MS = 200;
 
 export type OutputFile = 'results' | 'failures';
-export type JournalKind = 'created' | 'existing' | 'updated' | 'failed';
+export type JournalKind = 'created' | 'existing' | 'updated' | 'unchanged' | 'failed';
 
 export interface JournalHeader {
   format: typeof JOURNAL_FORMAT;

@@ -69,6 +69,7 @@ export class Outputs {
       case 'created':
       case 'existing':
       case 'updated':
+      case 'unchanged':
       case 'would_create':
       case 'conflict': {
         if (this.broken) throw this.broken;

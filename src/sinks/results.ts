@@ -7,9 +7,10 @@ import { csvLine } from './csv-file.js';
 export const RESULTS_HEADER = ['row', 'outcome', 'contact_id', 'name', 'email', 'phone_number', 'identifier', 'note'] as const;
 
 /** created: we made it; existing: it was already there; updated: it was there and we updated it;
+ *  unchanged: the state store knows LiveDesk holds it with these very fields, so nothing was sent;
  *  would_create: a dry run with --check-existing found no such contact; conflict: the check found
  *  a contact holding one of the row's keys that disagrees on another (the note names it). */
-export type ResultOutcome = 'created' | 'existing' | 'updated' | 'would_create' | 'conflict';
+export type ResultOutcome = 'created' | 'existing' | 'updated' | 'unchanged' | 'would_create' | 'conflict';
 
 export interface ResultRecord {
   row: number;

@@ -11,8 +11,16 @@ export interface Summary {
   existing: number;
   /** Already in LiveDesk and updated with the row's fields (--on-existing update). */
   updated: number;
+  /** Not sent: the state store knows LiveDesk holds them with these very fields (--full sends them). */
+  unchanged: number;
   /** Dry run with --check-existing: rows LiveDesk does not have yet. */
   wouldCreate: number;
+  /** Dry run with a state store: known contacts whose fields changed (updated with --on-existing update). */
+  wouldUpdate: number;
+  /** Contacts the state store knows for this inbox that this run's file no longer has (never deleted from LiveDesk). */
+  missingFromFile?: number;
+  /** Where the state store is, when one was used. */
+  state?: string;
   /**
    * Dry run with --check-existing: rows whose email, phone or identifier another contact holds,
    * a contact that disagrees with the row on another key (the results file's note names it).
@@ -50,7 +58,9 @@ export function emptySummary(dryRun: boolean, failures: string, results?: string
     created: 0,
     existing: 0,
     updated: 0,
+    unchanged: 0,
     wouldCreate: 0,
+    wouldUpdate: 0,
     conflict: 0,
     phoneLeftOut: 0,
     failed: 0,
@@ -80,12 +90,17 @@ export function count(s: Summary, o: Outcome): void {
     case 'created':
     case 'existing':
     case 'updated':
+    case 'unchanged':
       s[o.kind]++;
       if (o.leftOut === 'phone_number') s.phoneLeftOut++;
       s.valid++;
       return;
     case 'would_create':
       s.wouldCreate++;
+      s.valid++;
+      return;
+    case 'would_update':
+      s.wouldUpdate++;
       s.valid++;
       return;
     case 'conflict':
@@ -123,6 +138,11 @@ export function formatSummary(s: Summary): string {
     if (s.requests > 0) {
       const conflicts = s.conflict ? `, ${s.conflict} would conflict with another contact (see the note column)` : '';
       lines.push(`Checked in LiveDesk (${s.requests} look-ups): ${s.wouldCreate} would be created, ${s.existing} already exist (IDs in the results file)${conflicts}.`);
+    } else if (s.state !== undefined) {
+      lines.push(
+        `By the state store (no request sent): ${s.unchanged} unchanged since the last run, ${s.wouldUpdate} known with changed fields (updated with --on-existing update), ` +
+          `${s.valid - s.unchanged - s.wouldUpdate} not known (created, unless LiveDesk has them).`,
+      );
     }
   } else {
     const sent = s.created + s.existing + s.updated;
@@ -130,12 +150,15 @@ export function formatSummary(s: Summary): string {
     const parts = [`${s.created} created`];
     if (s.existing) parts.push(`${s.existing} already in LiveDesk`);
     if (s.updated) parts.push(`${s.updated} updated`);
+    if (s.unchanged) parts.push(`${s.unchanged} unchanged`);
     parts.push(`${s.failed} failed`);
     if (s.skipped) parts.push(`${s.skipped} empty (skipped)`);
     if (s.notSent) parts.push(`${s.notSent} not sent`);
     lines.push(`${s.rows} rows read: ${parts.join(', ')}.`);
     if (s.phoneLeftOut) lines.push(`(${s.phoneLeftOut} created without their phone number: another contact holds it; see the note column of the results file.)`);
     if (s.resumedRows) lines.push(`(${s.resumedRows} of these rows were finished by the earlier run this one resumed.)`);
+    if (s.unchanged) lines.push(`${s.unchanged} unchanged since the last run (not sent; --full sends them). The state store does not see edits or deletions made inside LiveDesk.`);
+    if (s.missingFromFile) lines.push(`The state store knows ${s.missingFromFile} contacts of this inbox that this file no longer has (kept in LiveDesk; list them with livedesk-import state export --missing FILE).`);
     lines.push(`${s.requests} requests, ${s.retries} retries, ${secs} s (${rate} contacts/s).`);
   }
   const codes = (Object.entries(s.byError) as Array<[ErrorCode, number]>).sort((a, b) => b[1] - a[1]);
@@ -159,13 +182,14 @@ export function formatSummary(s: Summary): string {
  * whole job: its rows, created, existing, updated and failed, and of those rows which were
  * valid and which invalid (an invalid row's failure code says it was decided from the file).
  */
-export function restoreSummary(s: Summary, r: { done: { size: number }; counts: Record<'created' | 'existing' | 'updated' | 'failed', number>; byError: Summary['byError'] }): void {
+export function restoreSummary(s: Summary, r: { done: { size: number }; counts: Record<'created' | 'existing' | 'updated' | 'unchanged' | 'failed', number>; byError: Summary['byError'] }): void {
   let invalid = 0;
   for (const [code, n] of Object.entries(r.byError) as Array<[ErrorCode, number]>) if (isDataError(code)) invalid += n;
   Object.assign(s, {
     created: r.counts.created,
     existing: r.counts.existing,
     updated: r.counts.updated,
+    unchanged: r.counts.unchanged,
     failed: r.counts.failed,
     rows: r.done.size,
     resumedRows: r.done.size,

@@ -19,12 +19,21 @@ export interface CliRun {
   ms: number;
 }
 
+/**
+ * A state store of its own for every CLI run (XDG_STATE_HOME in a fresh folder), unless the test
+ * names one: runs in a test then decide against the stand-in as without a store, and no test reads
+ * another's store (or the machine's). Tests of the store pass XDG_STATE_HOME or --state.
+ */
+function isolatedState(): NodeJS.ProcessEnv {
+  return { XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'ldi-state-')) };
+}
+
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000, cwd?: string): Promise<CliRun> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const base = { ...process.env };
     for (const k of Object.keys(base)) if (k.startsWith('LIVEDESK_')) delete base[k];
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...base, ...isolatedState(), ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -72,7 +81,7 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: stri
   const started = performance.now();
   const base = { ...process.env };
   for (const k of Object.keys(base)) if (k.startsWith('LIVEDESK_')) delete base[k];
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...base, ...isolatedState(), ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));

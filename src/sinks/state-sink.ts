@@ -1,0 +1,61 @@
+// The state store as a sink (issue 13): what LiveDesk answered enters it — a contact created,
+// found or updated, with its keys, its ID and a fingerprint of the fields sent — and nothing else:
+// never a dry run (which gets no StateSink), never a row still in flight. Committed every few
+// seconds and at the end, so a kill -9 leaves the store behind LiveDesk, never ahead of it.
+import { fingerprint } from '../send/known.js';
+import type { StateStore } from '../state/store.js';
+import type { Outcome } from '../types.js';
+
+const COMMIT_EVERY_MS = 2000;
+
+export class StateSink {
+  private readonly timer: NodeJS.Timeout;
+  private committing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly store: StateStore) {
+    this.timer = setInterval(() => {
+      this.committing = this.committing.then(() => this.store.commit()).catch(() => undefined);
+    }, COMMIT_EVERY_MS);
+    this.timer.unref();
+  }
+
+  take(o: Outcome): void {
+    switch (o.kind) {
+      case 'created':
+      case 'updated':
+        // LiveDesk now holds exactly what was sent.
+        this.store.record({ id: o.contactId, fingerprint: fingerprint(o.contact), ...keys(o.contact) });
+        this.store.markSeen(o.contactId);
+        return;
+      case 'existing':
+        // Found, not sent: what LiveDesk holds is not known, so its fingerprint is not either.
+        if (this.store.get(o.contactId) === undefined) this.store.record({ id: o.contactId, fingerprint: '', ...keys(o.contact) });
+        this.store.markSeen(o.contactId);
+        return;
+      case 'unchanged':
+        this.store.markSeen(o.contactId);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Commits, counts the contacts of this scope the run's file no longer had, and closes the store. */
+  async finish(complete: boolean): Promise<number | undefined> {
+    clearInterval(this.timer);
+    await this.committing;
+    await this.store.commit();
+    // Only a run that read the whole file knows which contacts it no longer has.
+    const missing = complete ? this.store.unseenCount() : undefined;
+    await this.store.close();
+    return missing;
+  }
+}
+
+function keys(c: { identifier?: string; email?: string; phone_number?: string }): { identifier?: string; email?: string; phone_number?: string } {
+  return {
+    ...(c.identifier ? { identifier: c.identifier } : {}),
+    ...(c.email ? { email: c.email.toLowerCase() } : {}),
+    ...(c.phone_number ? { phone_number: c.phone_number } : {}),
+  };
+}

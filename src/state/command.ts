@@ -1,0 +1,112 @@
+// `livedesk-import state`: where the state store is and what it knows; `state export FILE.csv`;
+// `state forget` (asks, or --yes).
+// Exporting or forgetting one store needs its scope: --base-url, --inbox-id and the account's
+// LIVEDESK_API_KEY (only its hash is kept, so the key picks the account).
+import { createWriteStream } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
+import { UsageError } from '../errors.js';
+import { csvLine } from '../sinks/csv-file.js';
+import { defaultStatePath, normalizeBaseUrl } from './scope.js';
+import { StateStore } from './store.js';
+
+export interface StateArgs {
+  action?: string;
+  file?: string;
+  state?: string;
+  baseUrl?: string;
+  inboxId?: string;
+  missing?: boolean;
+  yes?: boolean;
+}
+
+interface Out {
+  say: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  stdin?: NodeJS.ReadableStream;
+}
+
+const DEFAULT_BASE_URL = 'https://livedesk-api.engagelab.com';
+
+export async function stateCommand(a: StateArgs, io: Out): Promise<number> {
+  const path = a.state ?? defaultStatePath(io.env);
+  switch (a.action ?? 'show') {
+    case 'show':
+      return show(path, io);
+    case 'export':
+      return exportStore(path, a, io);
+    case 'forget':
+      return forget(path, a, io);
+    default:
+      throw new UsageError(`state ${a.action}: unknown; use "state", "state export FILE.csv" or "state forget"`);
+  }
+}
+
+async function show(path: string, io: Out): Promise<number> {
+  const stores = await StateStore.describe(path);
+  io.say(`State store: ${path}`);
+  if (stores.length === 0) {
+    io.say('It knows no contacts yet: a live import records what LiveDesk answers there.');
+    return 0;
+  }
+  for (const s of stores) {
+    io.say(`  ${s.baseUrl}, inbox ${s.inboxId}, account ${s.account}…: ${s.contacts.toLocaleString('en-US')} contacts, last written ${s.lastWritten?.toISOString() ?? 'never'} (${s.file})`);
+  }
+  return 0;
+}
+
+function scopeOf(a: StateArgs, io: Out): { baseUrl: string; apiKey: string; inboxId: string } {
+  const apiKey = io.env.LIVEDESK_API_KEY?.trim();
+  const inboxId = a.inboxId ?? io.env.LIVEDESK_INBOX_ID?.trim();
+  if (!apiKey || !inboxId) {
+    throw new UsageError('name the store: --inbox-id (or LIVEDESK_INBOX_ID), --base-url if not the default, and LIVEDESK_API_KEY in the environment (it picks the account; only its hash is stored)');
+  }
+  return { baseUrl: normalizeBaseUrl(a.baseUrl ?? io.env.LIVEDESK_BASE_URL?.trim() ?? DEFAULT_BASE_URL), apiKey, inboxId };
+}
+
+async function exportStore(path: string, a: StateArgs, io: Out): Promise<number> {
+  if (!a.file) throw new UsageError('state export needs a file name: livedesk-import state export contacts-known.csv');
+  // The contacts a run's file no longer had are counted in that run's summary; listing them needs
+  // the store to keep each run's seen set, which it does not yet.
+  if (a.missing) throw new UsageError('state export --missing is not available yet: the summary of each live run says how many contacts its file no longer had');
+  const store = await StateStore.open(path, scopeOf(a, io));
+  let n = 0;
+  try {
+    // The file holds people's emails and phone numbers: private, and never over an existing one.
+    const out = createWriteStream(a.file, { flags: 'wx', mode: 0o600 });
+    await new Promise<void>((resolve, reject) => {
+      out.once('open', () => resolve());
+      out.once('error', reject);
+    });
+    out.write(csvLine(['contact_id', 'identifier', 'email', 'phone_number', 'last_written']));
+    for (const c of store.entries()) {
+      if (!out.write(csvLine([c.id, c.identifier ?? '', c.email ?? '', c.phone_number ?? '', c.updatedAt ? new Date(c.updatedAt).toISOString() : '']))) {
+        await new Promise<void>((r) => out.once('drain', () => r()));
+      }
+      n++;
+    }
+    await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+  } finally {
+    await store.close();
+  }
+  io.say(`Wrote ${n.toLocaleString('en-US')} contacts to ${a.file}.`);
+  return 0;
+}
+
+async function forget(path: string, a: StateArgs, io: Out): Promise<number> {
+  const all = a.inboxId === undefined && !io.env.LIVEDESK_INBOX_ID?.trim();
+  const scope = all ? undefined : scopeOf(a, io);
+  const what = scope ? `the state store of inbox ${scope.inboxId} at ${scope.baseUrl}` : `every state store under ${path}`;
+  if (!a.yes) {
+    if (!io.stdin || !(io.stdin as NodeJS.ReadStream).isTTY) throw new UsageError(`state forget would delete ${what}: add --yes to confirm (no terminal to ask on)`);
+    const rl = createInterface({ input: io.stdin, output: process.stderr });
+    const answer = await rl.question(`Delete ${what}? LiveDesk itself is not touched; the next run decides every row against it again. [y/N] `);
+    rl.close();
+    if (!/^y(es)?$/i.test(answer.trim())) {
+      io.say('Nothing deleted.');
+      return 0;
+    }
+  }
+  await StateStore.forget(path, scope);
+  io.say(`Deleted ${what}.`);
+  return 0;
+}

@@ -1,0 +1,116 @@
+// Nightly sync (issue 13): a rerun pays only for what changed. The state store remembers what
+// LiveDesk answered; an unchanged row costs no request, a changed one a PATCH by its known ID, a
+// new one a create. Against the stand-in, counting the requests it saw.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { StateStore } from '../src/state/store.js';
+import { CREDS, KEY, people, readCsv, runCli, startCli, waitFor, writeCsv } from './helpers/cli.js';
+import { useStandin } from './helpers/standin.js';
+
+const HEADER = ['Full Name', 'Email', 'Phone', 'External ID'];
+const t = useStandin(13, 'ldi-state-it-');
+let env: NodeJS.ProcessEnv;
+beforeEach(() => {
+  // One state folder for the whole test: its runs share the store, as one machine's nights do.
+  env = { ...CREDS, XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'ldi-xdg-')) };
+});
+const requests = (): number => t.server.stats().requests;
+const results = (name: string): Record<string, string>[] => readCsv(join(t.dir, `${name}.results.csv`)).rows;
+
+describe('a rerun pays only for what changed', () => {
+  it('the same file again: no request, every row unchanged with the first run\'s contact ID; then renamed and new rows', async () => {
+    const input = writeCsv(t.dir, 'n1.csv', [HEADER, ...people(300)]);
+    const first = await runCli([...t.live(input), '--summary', join(t.dir, 's1.json')], env);
+    expect(first.code, first.stderr).toBe(0);
+    const ids = new Map(results('n1').map((r) => [r.row, r.contact_id]));
+
+    const before = requests();
+    const again = await runCli([...t.live(input), '--summary', join(t.dir, 's2.json')], env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(requests() - before).toBe(0);
+    const rows = results('n1');
+    expect(rows.map((r) => r.outcome)).toEqual(Array(300).fill('unchanged'));
+    for (const r of rows) expect(r.contact_id).toBe(ids.get(r.row));
+    expect(again.stderr).toMatch(/300 unchanged since the last run \(not sent; --full sends them\)/);
+
+    // 15 renamed, 15 new, --on-existing update: one PATCH or one create each.
+    const renamed = people(300).map((r, i) => (i < 15 ? [`${r[0]} Renamed`, r[1]!, r[2]!, r[3]!] : r));
+    const input2 = writeCsv(t.dir, 'n2.csv', [HEADER, ...renamed, ...people(15, 301)]);
+    const before2 = requests();
+    const night2 = await runCli([...t.live(input2), '--on-existing', 'update'], env);
+    expect(night2.code, night2.stderr).toBe(0);
+    expect(requests() - before2).toBe(30);
+    const out = results('n2');
+    expect(out.filter((r) => r.outcome === 'updated')).toHaveLength(15);
+    expect(out.filter((r) => r.outcome === 'created')).toHaveLength(15);
+    expect(out.filter((r) => r.outcome === 'unchanged')).toHaveLength(285);
+    const stored = t.server.contacts();
+    expect(stored).toHaveLength(315);
+    expect(stored.filter((c) => c.name?.endsWith('Renamed'))).toHaveLength(15);
+  });
+
+  it('--no-state and --full decide against LiveDesk again; a dry run with the store sends nothing', async () => {
+    const input = writeCsv(t.dir, 'c.csv', [HEADER, ...people(40)]);
+    expect((await runCli(t.live(input), env)).code).toBe(0);
+    let before = requests();
+    expect((await runCli([...t.live(input), '--no-state'], env)).code).toBe(0);
+    expect(requests() - before).toBeGreaterThanOrEqual(80); // a create answered "taken", then a search
+    before = requests();
+    const full = await runCli([...t.live(input), '--full'], env);
+    expect(full.code, full.stderr).toBe(0);
+    expect(requests() - before).toBeGreaterThanOrEqual(80);
+    expect(results('c').map((r) => r.outcome)).toEqual(Array(40).fill('existing'));
+
+    const changed = people(40).map((r, i) => (i < 4 ? [`${r[0]} X`, r[1]!, r[2]!, r[3]!] : r));
+    const input2 = writeCsv(t.dir, 'd.csv', [HEADER, ...changed, ...people(2, 41)]);
+    before = requests();
+    const dry = await runCli([input2, '--dry-run', '--inbox-id', '407', '--base-url', t.server.url], env);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(requests()).toBe(before);
+    // The store still knows what was last sent to each contact: 36 unchanged, 4 changed, 2 new.
+    expect(dry.stderr).toMatch(/By the state store \(no request sent\): 36 unchanged since the last run, 4 known with changed fields \(updated with --on-existing update\), 2 not known/);
+  });
+
+  it('kill -9 while the store is written, then --resume: the store agrees with LiveDesk, contact by contact', async () => {
+    t.server.setFaults({ latencyMs: 10 });
+    const input = writeCsv(t.dir, 'k.csv', [HEADER, ...people(400)]);
+    const first = startCli([...t.live(input), '--concurrency', '4'], env);
+    await waitFor(() => t.server.contacts().length >= 150);
+    first.child.kill('SIGKILL');
+    await first.done;
+    t.server.setFaults({});
+    const again = await runCli([...t.live(input), '--resume'], env);
+    expect(again.code, again.stderr).toBe(0);
+    const store = await StateStore.open(join(env.XDG_STATE_HOME!, 'livedesk-import') + '/', { baseUrl: t.server.url, apiKey: KEY, inboxId: 407 });
+    try {
+      const known = [...store.entries()];
+      const onServer = t.server.contacts();
+      expect(onServer).toHaveLength(400);
+      // Behind LiveDesk at most, never ahead: every stored contact is LiveDesk's, with its keys.
+      const byId = new Map(onServer.map((c) => [String(c.id), c]));
+      for (const k of known) {
+        const c = byId.get(k.id);
+        expect(c, `store has ${k.id}, LiveDesk does not`).toBeDefined();
+        expect(k.email).toBe(c!.email);
+        expect(k.identifier).toBe(c!.identifier);
+      }
+      // The resumed run recorded what it created or found: the store knows every contact.
+      expect(known).toHaveLength(400);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a known contact deleted inside LiveDesk: the PATCH answers 404, and it is created again', async () => {
+    const input = writeCsv(t.dir, 'g.csv', [HEADER, ...people(5)]);
+    expect((await runCli(t.live(input), env)).code).toBe(0);
+    t.server.setFaults({ goneOnUpdateRate: 1 });
+    const renamed = writeCsv(t.dir, 'g2.csv', [HEADER, ...people(5).map((r) => [`${r[0]} Again`, r[1]!, r[2]!, r[3]!])]);
+    const run = await runCli([...t.live(renamed), '--on-existing', 'update'], env);
+    expect(run.code, run.stderr).toBe(0);
+    expect(results('g2').map((r) => r.outcome)).toEqual(Array(5).fill('created'));
+    expect(t.server.contacts().map((c) => c.name).sort()).toEqual(people(5).map((r) => `${r[0]} Again`).sort());
+  });
+});
