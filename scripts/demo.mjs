@@ -1,7 +1,8 @@
 // `npm run demo`: start the LiveDesk stand-in on a free loopback port, import samples/contacts.csv
 // into it with the real CLI, show where the outputs are, then stop the stand-in.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startStandin } from '../dist/standin/server.js';
@@ -20,7 +21,9 @@ console.log(`$ livedesk-import samples/contacts.csv --inbox-id 407 --base-url ${
 
 const code = await new Promise((resolve) => {
   const child = spawn(process.execPath, [join(root, 'dist', 'bin.js'), input, '--inbox-id', '407', '--base-url', standin.url, '--results', results, '--failures', failures, '--force'], {
-    env: { ...process.env, LIVEDESK_API_KEY: apiKey, LIVEDESK_API_SECRET: apiSecret },
+    // A state store of the demo's own: its stand-in's port is new every time, so a store in the
+    // user's state folder would only collect files.
+    env: { ...process.env, LIVEDESK_API_KEY: apiKey, LIVEDESK_API_SECRET: apiSecret, XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'livedesk-demo-state-')) },
     stdio: 'inherit',
   });
   child.on('exit', (c) => resolve(c ?? 1));

@@ -46,7 +46,8 @@ const standin = await startStandin({
   faults: { errorRate: 0.05, resetBeforeRate: 0.03, resetAfterRate: 0.03, hangAfterRate: 0.02, latencyMs: 5, latencyJitterMs: 20 },
 });
 const args = [join(root, 'dist', 'bin.js'), input, '--inbox-id', '407', '--base-url', standin.url, '--rate', String(Math.round(RATE_LIMIT * 1.5)), '--concurrency', '16', '--timeout', '800', '--retries', '12', '--max-consecutive-failures', '0'];
-const env = { ...process.env, LIVEDESK_API_KEY: 'soak-key', LIVEDESK_API_SECRET: 'soak-secret' };
+// The state store lives with the soak's files: its stand-in's port is new every time.
+const env = { ...process.env, LIVEDESK_API_KEY: 'soak-key', LIVEDESK_API_SECRET: 'soak-secret', XDG_STATE_HOME: join(dir, 'state') };
 
 function run(extra, killAfterMs) {
   return new Promise((resolve) => {
