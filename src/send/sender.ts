@@ -57,12 +57,13 @@ const UNCONFIRMED =
 /**
  * @param maybeSent the row was sent by an earlier run that stopped before its answer (--resume):
  *   treat LiveDesk's "already taken" as our own contact, and never resend a row without keys.
+ * @param decided what the state store knows of the row, when the caller asked it already.
  */
-export async function sendRow(row: ValidRow, ctx: SenderContext, maybeSent = false): Promise<SendResult> {
+export async function sendRow(row: ValidRow, ctx: SenderContext, maybeSent = false, decided?: KnownDecision): Promise<SendResult> {
   // Only email and identifier have unique indexes: a resend racing a create that is still in
   // progress is refused only for them, so a phone-only row is as unprotected as a name-only one.
   const resendSafe = Boolean(row.contact.email || row.contact.identifier);
-  const known = ctx.known?.(row.contact);
+  const known = decided ?? ctx.known?.(row.contact);
   if (known?.kind === 'known' && known.same) return landed('unchanged', row, known.contact.id);
   if (maybeSent && !resendSafe) return failed(row, 'unconfirmed', `sent by the run that was stopped, with no answer: ${UNCONFIRMED}`);
   const release = await ctx.keyLock.acquire(uniqueKeys(row.contact));

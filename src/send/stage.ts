@@ -84,8 +84,8 @@ export function openSendStage(setup: SendSetup, w: SendWiring): SendStage {
   // One context for every row: a per-row copy (and closure) showed in the live import's profile.
   const senderCtx = { ...base, ...(w.known ? { known: w.known } : {}), keyLock: new KeyLock(), onExisting: setup.onExisting, phoneTaken: setup.phoneTaken, markSent: w.markSent };
   const checkCtx = { ...base, phoneTaken: setup.phoneTaken };
-  const send: (row: ValidRow) => Promise<SendResult> =
-    setup.mode === 'check' ? (row) => checkRow(row, checkCtx) : (row) => sendRow(row, senderCtx, w.maybeSent?.has(row.row) ?? false);
+  const send: (row: ValidRow, known?: KnownDecision) => Promise<SendResult> =
+    setup.mode === 'check' ? (row) => checkRow(row, checkCtx) : (row, known) => sendRow(row, senderCtx, w.maybeSent?.has(row.row) ?? false, known);
   const queue = new PQueue({ concurrency: setup.concurrency });
   const settleResult = (r: SendResult): void => {
     if (r.kind !== 'fatal') return w.settle(r);
@@ -94,9 +94,14 @@ export function openSendStage(setup: SendSetup, w: SendWiring): SendStage {
   };
   return {
     async submit(row) {
+      // A row the state store knows unchanged needs no request: settled here, without a queue slot.
+      const known = setup.mode === 'import' ? w.known?.(row.contact) : undefined;
+      if (known?.kind === 'known' && known.same) {
+        return w.settle({ kind: 'unchanged', row: row.row, values: row.values, contact: row.contact, contactId: known.contact.id });
+      }
       await queue.onSizeLessThan(setup.concurrency);
       if (w.signal.aborted) return w.settle({ kind: 'notSent', row: row.row });
-      queue.add(async () => settleResult(await send(row))).catch((e: unknown) => {
+      queue.add(async () => settleResult(await send(row, known))).catch((e: unknown) => {
         // An output or journal write failed for this row: it has no recorded outcome, so --resume
         // redoes it (its sent mark, if written, makes that safe).
         w.stop(`cannot write an output file: ${(e as Error).message}`);
