@@ -145,14 +145,15 @@ describe('sendRow: the holder of a taken key disagrees with the row', () => {
 
 describe('sendRow: --on-existing update answers (finding 7)', () => {
   const upd = { onExisting: 'update' as const };
+  // The rows carry a new name: a row the holder already matches in every field sends no PATCH.
   it('payload.contact.id is read too', async () => {
     const h = harness({ create: [emailTaken()], search: [found({ id: 55, email: 'ada@example.com' })], update: [http(200, { payload: { contact: { id: '55' } } })] }, upd);
-    expect(await sendRow(row({ email: 'ada@example.com' }), h.ctx)).toMatchObject({ kind: 'updated', contactId: '55' });
+    expect(await sendRow(row({ name: 'Ada New', email: 'ada@example.com' }), h.ctx)).toMatchObject({ kind: 'updated', contactId: '55' });
   });
 
   it('a 404 (deleted since the search): not_found for that row, not fatal', async () => {
     const h = harness({ create: [emailTaken()], search: [found({ id: 55, email: 'ada@example.com' })], update: [http(404, { error: 'Resource could not be found' })] }, upd);
-    expect(await sendRow(row({ email: 'ada@example.com' }), h.ctx)).toMatchObject({
+    expect(await sendRow(row({ name: 'Ada New', email: 'ada@example.com' }), h.ctx)).toMatchObject({
       kind: 'failed',
       code: 'not_found',
       message: 'LiveDesk contact 55 was not found when updating it (HTTP 404: Resource could not be found): it was deleted after the search found it. Import the row again to create it',
@@ -163,7 +164,7 @@ describe('sendRow: --on-existing update answers (finding 7)', () => {
   it('an answer naming another contact, or none: bad_response saying the update was most likely applied', async () => {
     for (const answer of [updated({ id: 56 }), http(200, '<html></html>')]) {
       const h = harness({ create: [emailTaken()], search: [found({ id: 55, email: 'ada@example.com' })], update: [answer] }, upd);
-      expect(await sendRow(row({ email: 'ada@example.com' }), h.ctx)).toMatchObject({ kind: 'failed', code: 'bad_response', message: expect.stringContaining('check contact 55 in LiveDesk') });
+      expect(await sendRow(row({ name: 'Ada New', email: 'ada@example.com' }), h.ctx)).toMatchObject({ kind: 'failed', code: 'bad_response', message: expect.stringContaining('check contact 55 in LiveDesk') });
     }
   });
 });
@@ -248,5 +249,21 @@ describe('sinks: the note column and the conflict count', () => {
     count(live, { kind: 'created', row: 2, values: [], contact: {}, contactId: '6' });
     expect(live).toMatchObject({ created: 2, phoneLeftOut: 1 });
     expect(formatSummary(live)).toContain('(1 created without their phone number: another contact holds it; see the note column of the results file.)');
+  });
+});
+
+describe('--on-existing update: a PATCH that changes nothing is not sent (issue 13)', () => {
+  it('the holder found by search already has every field of the row: unchanged, no PATCH', async () => {
+    const c = { name: 'Ada', email: 'ada@example.com', identifier: 'C-1' };
+    const h = harness({ create: [taken('Email has already been taken', ['email'])], search: [found({ id: 55, name: 'Ada', email: 'ADA@example.com', identifier: 'C-1' })] }, { onExisting: 'update' });
+    expect(await sendRow(row(c), h.ctx)).toMatchObject({ kind: 'unchanged', contactId: '55' });
+    expect(h.client.ops).toEqual(['create', 'search']);
+  });
+
+  it('one field differs (or cannot be seen, like avatar_url): the PATCH is sent', async () => {
+    const c = { name: 'Ada King', email: 'ada@example.com' };
+    const h = harness({ create: [taken('Email has already been taken', ['email'])], search: [found({ id: 55, name: 'Ada', email: 'ada@example.com' })], update: [updated({ id: 55 })] }, { onExisting: 'update' });
+    expect(await sendRow(row(c), h.ctx)).toMatchObject({ kind: 'updated', contactId: '55' });
+    expect(h.client.ops).toEqual(['create', 'search', 'update']);
   });
 });

@@ -13,6 +13,8 @@ export interface Holder {
   id: string;
   key: UniqueKey;
   verdict: Verdict;
+  /** The contact as the search returned it: its fields as LiveDesk holds them. */
+  contact: Candidate;
 }
 
 /** What the searches settled: the holder, or `undefined` when no contact holds any of the keys. */
@@ -70,8 +72,8 @@ export async function findHolder(ctx: RequestContext, row: ContactFields, keys: 
         const id = idOf(c);
         const verdict = id === undefined || !holds(row, c, key) ? undefined : judge(row, c);
         if (id === undefined || verdict === undefined) continue;
-        if (verdict.kind === 'same') return { kind: 'searched', holder: { id, key, verdict } };
-        first ??= { id, key, verdict };
+        if (verdict.kind === 'same') return { kind: 'searched', holder: { id, key, verdict, contact: c } };
+        first ??= { id, key, verdict, contact: c };
       }
       // A unique key has one holder: once it is on a page, the next pages hold only near matches.
       if (first !== undefined || answer.list.length < PAGE_SIZE) break;

@@ -3,7 +3,7 @@
 // (the status says it was stored: find its ID). Who the holder is decides, by keys that agree
 // (identity.ts); --on-existing decides what to do with the row's own contact; a holder that
 // contradicts the row is never recorded as it, updated, or counted as it.
-import type { ValidRow } from '../types.js';
+import type { ContactPayload, ValidRow } from '../types.js';
 import { classifyUpdate, type NotLanded } from './classify.js';
 import { conflictAdvice, conflictText, KEY_LABEL, keysOf, searchKeysFor, type UniqueKey } from './identity.js';
 import { findHolder, type Holder } from './lookup.js';
@@ -45,7 +45,32 @@ export async function settleTaken(row: ValidRow, ctx: SenderContext, taken: RowA
   }
   if (found === undefined) return failed(row, 'rejected', `${message}; no contact with this ${searchedText(row, taken.takenKeys)} was found by search`, field);
   if (ctx.onExisting === 'skip') return landed('existing', row, found);
+  // Requests are the currency: a PATCH that would change nothing is not sent.
+  if (holder !== undefined && holdsAlready(row.contact, holder.contact)) return landed('unchanged', row, found, 'LiveDesk already holds these fields: no update sent');
   return update(row, ctx, found);
+}
+
+/**
+ * Whether the contact a search returned already has every field the row would send (custom and
+ * additional attributes are merged by LiveDesk, so only the row's own keys count). A field the
+ * search does not show (avatar_url) counts as different: the PATCH is sent.
+ */
+export function holdsAlready(row: ContactPayload, c: Record<string, unknown>): boolean {
+  for (const f of ['name', 'email', 'phone_number', 'identifier', 'avatar_url'] as const) {
+    const mine = row[f];
+    if (mine === undefined) continue;
+    const theirs = c[f];
+    if (typeof theirs !== 'string') return false;
+    if (f === 'email' ? theirs.toLowerCase() !== mine.toLowerCase() : theirs !== mine) return false;
+  }
+  for (const group of ['custom_attributes', 'additional_attributes'] as const) {
+    const mine = row[group];
+    if (mine === undefined) continue;
+    const theirs = c[group];
+    if (typeof theirs !== 'object' || theirs === null) return false;
+    for (const [k, v] of Object.entries(mine)) if (String((theirs as Record<string, unknown>)[k] ?? '') !== v) return false;
+  }
+  return true;
 }
 
 function searchedText(row: ValidRow, taken: readonly UniqueKey[] | undefined): string {
