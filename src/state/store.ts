@@ -306,8 +306,6 @@ export class StateStore {
     return describeStores(path);
   }
 
-  // ── inside ────────────────────────────────────────────────────────────────────────────────
-
   private assertOpen(): void {
     if (this.closed) throw new Error(`state store ${this.file} is closed`);
   }
