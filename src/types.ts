@@ -97,6 +97,10 @@ export type Landed<K extends 'created' | 'existing' | 'updated' | 'unchanged'> =
   note?: string;
   /** The row's phone number was not sent: another contact holds it (--phone-taken omit). */
   leftOut?: 'phone_number';
+  /** Found by a search: the keys as LiveDesk holds them (the state store records these, not the row's). */
+  held?: { identifier?: string; email?: string; phone_number?: string };
+  /** LiveDesk is known to hold exactly the row's fields (sent by us, or seen equal in a search). */
+  exact?: true;
 };
 
 export interface Conflict {

@@ -33,7 +33,7 @@ describe('a rerun pays only for what changed', () => {
     const rows = results('n1');
     expect(rows.map((r) => r.outcome)).toEqual(Array(300).fill('unchanged'));
     for (const r of rows) expect(r.contact_id).toBe(ids.get(r.row));
-    expect(again.stderr).toMatch(/300 unchanged since the last run \(not sent; --full sends them\)/);
+    expect(again.stderr).toMatch(/300 unchanged: LiveDesk holds these fields already, nothing was sent \(the state store/);
 
     // 15 renamed, 15 new, --on-existing update: one PATCH or one create each.
     const renamed = people(300).map((r, i) => (i < 15 ? [`${r[0]} Renamed`, r[1]!, r[2]!, r[3]!] : r));
@@ -112,5 +112,40 @@ describe('a rerun pays only for what changed', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(results('g2').map((r) => r.outcome)).toEqual(Array(5).fill('created'));
     expect(t.server.contacts().map((c) => c.name).sort()).toEqual(people(5).map((r) => `${r[0]} Again`).sort());
+  });
+});
+
+describe('the store never vouches for more than LiveDesk said (review of issue 13)', () => {
+  it('a PATCH that timed out leaves the contact "changed": the next night with the old fields sends it again', async () => {
+    const input = writeCsv(t.dir, 'a.csv', [HEADER, ['Ann', 'ann@x.example', '', 'N1']]);
+    expect((await runCli(t.live(input), env)).code).toBe(0);
+    t.server.setFaults({ latencyMs: 1500 });
+    const garbled = writeCsv(t.dir, 'b.csv', [HEADER, ['ANN-GARBLED', 'ann@x.example', '', 'N1']]);
+    const slow = await runCli([...t.live(garbled), '--on-existing', 'update', '--timeout', '500', '--retries', '1', '--max-consecutive-failures', '0'], env);
+    expect(slow.code).toBe(1);
+    t.server.setFaults({});
+    await new Promise((r) => setTimeout(r, 1600)); // the stand-in applies the slow PATCH meanwhile
+    const before = requests();
+    const fixed = await runCli([...t.live(input), '--on-existing', 'update'], env);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect(requests() - before).toBe(1);
+    expect(t.server.contacts()[0]!.name).toBe('Ann');
+  });
+
+  it('a row with a key the store does not hold on its contact is decided against LiveDesk', async () => {
+    const input = writeCsv(t.dir, 'c.csv', [HEADER, ['Alice', 'a@x.example', '', '']]);
+    expect((await runCli(t.live(input), env)).code).toBe(0);
+    const withId = writeCsv(t.dir, 'd.csv', [HEADER, ['Alice', 'a@x.example', '', 'A1']]);
+    const before = requests();
+    const run = await runCli(t.live(withId), env);
+    expect(run.code, run.stderr).toBe(0);
+    expect(requests() - before).toBeGreaterThan(0);
+  });
+
+  it('state forget never deletes a file that is not a store (the input CSV named by --state)', async () => {
+    const input = writeCsv(t.dir, 'keep.csv', [HEADER, ...people(2)]);
+    const r = await runCli(['state', 'forget', '--state', input, '--yes'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readCsv(input).rows).toHaveLength(2);
   });
 });

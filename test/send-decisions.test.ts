@@ -177,7 +177,8 @@ describe('sendRow: already taken', () => {
       search: [found({ id: 1, email: 'xada@example.com' }, { id: 55, email: 'ADA@example.com' })],
     });
     const r = row(ada);
-    expect(await sendRow(r, h.ctx)).toEqual({ kind: 'existing', row: 7, values: r.values, contact: ada, contactId: '55' });
+    // `held`: the keys as LiveDesk holds them, which the state store records (lower-cased email).
+    expect(await sendRow(r, h.ctx)).toEqual({ kind: 'existing', row: 7, values: r.values, contact: ada, contactId: '55', held: { email: 'ada@example.com' } });
     expect(h.client.seen).toEqual([createBody(ada), search('ada@example.com')]);
     expectSentOnce(h);
   });

@@ -28,11 +28,15 @@ describe('decideKnown', () => {
   });
   it('known and changed: a new name', () => {
     const c = known();
-    expect(decideKnown({ ...ada, name: 'Ada King' }, { identifier: c, email: c })).toMatchObject({ kind: 'known', same: false });
+    expect(decideKnown({ ...ada, name: 'Ada King' }, { identifier: c, email: c, phone_number: c })).toMatchObject({ kind: 'known', same: false });
   });
   it('known with no fingerprint (found, never sent by us) counts as changed', () => {
     const c = known({ fingerprint: '' });
-    expect(decideKnown(ada, { identifier: c })).toMatchObject({ kind: 'known', same: false });
+    expect(decideKnown(ada, { identifier: c, email: c, phone_number: c })).toMatchObject({ kind: 'known', same: false });
+  });
+  it('contested when a key of the row is not on the known contact (a new phone, a new identifier): LiveDesk decides', () => {
+    const c = known();
+    expect(decideKnown(ada, { identifier: c, email: c })).toEqual({ kind: 'contested' });
   });
   it('contested when two contacts hold the row\'s keys', () => {
     expect(decideKnown(ada, { identifier: known(), email: known({ id: '66', identifier: 'C-2' }) })).toEqual({ kind: 'contested' });

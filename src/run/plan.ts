@@ -14,6 +14,7 @@ import { FailureFormat } from '../sinks/failures.js';
 import { Journal, JOURNAL_FORMAT, JOURNAL_VERSION } from '../sinks/journal.js';
 import { resumeJournal, type ResumeState } from '../sinks/journal-resume.js';
 import { acquireLocks } from '../sinks/lock.js';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { StateStore } from '../state/store.js';
 import { digestFile, type InputDigest } from './input-digest.js';
 import { setAsidePreviousRun } from './previous-run.js';
@@ -48,12 +49,12 @@ export async function planRun(opts: Options): Promise<Plan> {
   });
   try {
     const mapping = resolveMapping(opts, source);
-    const opened = await openOutputs(opts, source, mapping);
+    const store = opts.noState || opts.mode === 'check' || opts.apiKey === '' || opts.inboxId === '' ? undefined : await StateStore.open(opts.state, { baseUrl: opts.baseUrl, apiKey: opts.apiKey, inboxId: opts.inboxId });
     try {
-      const store = opts.noState || opts.mode === 'check' || opts.apiKey === '' || opts.inboxId === '' ? undefined : await StateStore.open(opts.state, { baseUrl: opts.baseUrl, apiKey: opts.apiKey, inboxId: opts.inboxId });
+      const opened = await openOutputs(opts, source, mapping, store);
       return { source, mapping, ...opened, ...(store ? { store } : {}) };
     } catch (e) {
-      opened.release();
+      await store?.close();
       throw e;
     }
   } catch (e) {
@@ -108,7 +109,7 @@ function jobIdentity(opts: Options, source: Source, mapping: ResolvedMapping): R
   };
 }
 
-async function openOutputs(opts: Options, source: Source, mapping: ResolvedMapping): Promise<Omit<Plan, 'source' | 'mapping'>> {
+async function openOutputs(opts: Options, source: Source, mapping: ResolvedMapping, store: StateStore | undefined): Promise<Omit<Plan, 'source' | 'mapping' | 'store'>> {
   const cell: CellFilter = opts.rawOutput ? (c) => c : neutralizeCell;
   const failureFormat = new FailureFormat(source.header, cell);
   const files = opts.mode === 'import' ? [opts.results, opts.failures, opts.journal] : opts.mode === 'check' ? [opts.results, opts.failures] : [opts.failures];
@@ -116,7 +117,13 @@ async function openOutputs(opts: Options, source: Source, mapping: ResolvedMappi
   try {
     if (opts.mode !== 'import') return { outputs: createOutputs(opts, failureFormat, cell, undefined), release, notes: [] };
     if (opts.resume) {
-      const { journal, state } = await resumeJournal(opts.journal, { identity: jobIdentity(opts, source, mapping), inputDigest: () => digestFile(opts.file) });
+      const { journal, state } = await resumeJournal(opts.journal, {
+        identity: jobIdentity(opts, source, mapping),
+        inputDigest: () => digestFile(opts.file),
+        // What the stopped run heard from LiveDesk but had not committed to the store yet: its
+        // rows are not sent again, so the store learns them here (keys and ID; no fingerprint).
+        ...(store ? { onResult: (line: string) => rememberResult(store, line) } : {}),
+      });
       // A file an earlier version started keeps its columns (it had no `note`).
       const columns = state.header.files.results.header.trim().split(',').length;
       const outputs = new Outputs(CsvLineFile.append(opts.failures), failureFormat, CsvLineFile.append(opts.results), journal, cell, columns);
@@ -136,6 +143,14 @@ async function openOutputs(opts: Options, source: Source, mapping: ResolvedMappi
     release();
     throw e;
   }
+}
+
+/** A results line (row, outcome, contact_id, name, email, phone_number, identifier, …) into the store, if it does not know the contact. */
+function rememberResult(store: StateStore, line: string): void {
+  const [cells] = parseCsv(line) as string[][];
+  const [, outcome, id, , email, phone, identifier] = cells ?? [];
+  if (!id || !['created', 'existing', 'updated', 'unchanged'].includes(outcome ?? '') || store.get(id) !== undefined) return;
+  store.record({ id, fingerprint: '', ...(identifier ? { identifier } : {}), ...(email ? { email: email.toLowerCase() } : {}), ...(phone ? { phone_number: phone } : {}) });
 }
 
 function createJournal(opts: Options, source: Source, mapping: ResolvedMapping, failureFormat: FailureFormat): Journal {

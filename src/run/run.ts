@@ -68,7 +68,15 @@ export async function run(opts: Options, io: RunIO): Promise<RunResult> {
     stateSink?.take(o);
     stopper.observe(o);
   };
-  const known = store && !opts.full ? (contact: ContactPayload) => decideKnown(contact, store.find(contact)) : undefined;
+  const known =
+    store && !opts.full
+      ? (contact: ContactPayload) => {
+          const found = store.find(contact);
+          // A contact a row of this file leads to is not one the file "no longer has".
+          for (const c of Object.values(found)) if (c !== undefined) store.markSeen(c.id);
+          return decideKnown(contact, found);
+        }
+      : undefined;
 
   const map = new MapStage({
     mapping,
@@ -89,6 +97,7 @@ export async function run(opts: Options, io: RunIO): Promise<RunResult> {
     markSent: (row) => sinks.markSent(row),
     ...(resumed ? { maybeSent: resumed.maybeSent } : {}),
     ...(known ? { known } : {}),
+    ...(stateSink ? { state: stateSink } : {}),
     onRetry: (c, delay, row) => io.log.debug({ row, error: c.code, delayMs: delay }, `${row === undefined ? 'search' : `row ${row}`}: ${c.message}; retrying in ${delay} ms`),
   });
   const everyMs = io.progressEveryMs ?? 10_000;

@@ -48,6 +48,9 @@ export function decideKnown(row: ContactPayload, found: Partial<Record<UniqueKey
   // Two contacts under one row's keys (its email is A's, its identifier B's): not ours to pick.
   if (candidates.size > 1) return { kind: 'contested' };
   const contact = [...candidates.values()][0]!;
+  // A key of the row that the store does not hold on this contact (a new identifier, a new phone)
+  // may be another contact's in LiveDesk: that is for LiveDesk to say.
+  for (const k of ['identifier', 'email', 'phone_number'] as const) if (row[k] && found[k] === undefined) return { kind: 'contested' };
   const verdict = judge(row, contact);
   if (verdict?.kind !== 'same') return { kind: 'contested' };
   return { kind: 'known', contact, same: contact.fingerprint !== '' && contact.fingerprint === fingerprint(row) };

@@ -35,6 +35,8 @@ export type PhoneTaken = 'fail' | 'omit';
 export interface SenderContext extends RequestContext {
   /** What the state store knows of a row (absent without a store, or with --full). */
   known?: (contact: ContactPayload) => KnownDecision;
+  /** The state store's part in updates: forget the fields it vouches for before a PATCH, and a contact LiveDesk no longer has. */
+  state?: { beforeUpdate(id: string): Promise<void>; forget(id: string): void };
   keyLock: KeyLock;
   onExisting: OnExisting;
   phoneTaken: PhoneTaken;
@@ -88,8 +90,10 @@ async function settleKnown(row: ValidRow, ctx: SenderContext, id: string): Promi
       return failed(row, 'already_exists', `LiveDesk contact ${id} (${known}) has this row's keys; --on-existing fail was chosen`);
     case 'update': {
       const out = await update(row, ctx, id);
+      if (out.kind !== 'failed' || out.code !== 'not_found') return out;
       // Deleted inside LiveDesk since we last sent it: the row is new again.
-      return out.kind === 'failed' && out.code === 'not_found' ? undefined : out;
+      ctx.state?.forget(id);
+      return undefined;
     }
   }
 }

@@ -38,15 +38,18 @@ export async function settleTaken(row: ValidRow, ctx: SenderContext, taken: RowA
     // Our own earlier request most likely created it (it agrees with the row on every key both
     // have). With --on-existing update the update is sent anyway: it is harmless if we created
     // the contact, and it may be what a stopped run had not finished.
-    return found !== undefined ? landed('existing', row, found) : failed(row, 'rejected', `${message}; the contact could not be found by search to record its ID`, field);
+    // Our own create made it: it holds the row's fields.
+    return found !== undefined ? { ...landed('existing', row, found), held: heldKeys(holder!.contact), exact: true } : failed(row, 'rejected', `${message}; the contact could not be found by search to record its ID`, field);
   }
   if (ctx.onExisting === 'fail') {
     return failed(row, 'already_exists', `${message}${found !== undefined ? ` (LiveDesk contact ${found})` : ''}; --on-existing fail was chosen`, field);
   }
   if (found === undefined) return failed(row, 'rejected', `${message}; no contact with this ${searchedText(row, taken.takenKeys)} was found by search`, field);
-  if (ctx.onExisting === 'skip') return landed('existing', row, found);
+  if (ctx.onExisting === 'skip') return { ...landed('existing', row, found), held: heldKeys(holder!.contact) };
   // Requests are the currency: a PATCH that would change nothing is not sent.
-  if (holder !== undefined && holdsAlready(row.contact, holder.contact)) return landed('unchanged', row, found, 'LiveDesk already holds these fields: no update sent');
+  if (holder !== undefined && holdsAlready(row.contact, holder.contact)) {
+    return { ...landed('unchanged', row, found, 'LiveDesk already holds these fields: no update sent'), held: heldKeys(holder.contact), exact: true };
+  }
   return update(row, ctx, found);
 }
 
@@ -112,11 +115,24 @@ export async function settleUnread(row: ValidRow, ctx: SenderContext, answer: Ro
   if (holder.verdict.kind === 'conflict') {
     return failed(row, 'bad_response', `${answer.message} (a search found ${conflictText(row.contact, holder.id, holder.key, holder.verdict.disagrees, holder.verdict.lacking)})`);
   }
-  return landed('created', row, holder.id, `${answer.unread}; its ID was found by searching its ${KEY_LABEL[holder.key]}`);
+  return { ...landed('created', row, holder.id, `${answer.unread}; its ID was found by searching its ${KEY_LABEL[holder.key]}`), held: heldKeys(holder.contact) };
 }
 
 /** --on-existing update: the row's fields to the contact that agrees with it. */
+/** The keys a contact from a search holds, as LiveDesk holds them. */
+export function heldKeys(c: Record<string, unknown>): { identifier?: string; email?: string; phone_number?: string } {
+  const out: { identifier?: string; email?: string; phone_number?: string } = {};
+  for (const k of ['identifier', 'email', 'phone_number'] as const) {
+    const v = c[k];
+    if (typeof v === 'string' && v !== '') out[k] = k === 'email' ? v.toLowerCase() : v;
+  }
+  return out;
+}
+
 export async function update(row: ValidRow, ctx: SenderContext, id: string): Promise<SendResult> {
+  // A PATCH that times out may still be applied: the store must not keep vouching for the old
+  // fields meanwhile (a later night with those fields would be taken as unchanged).
+  await ctx.state?.beforeUpdate(id);
   const { answer, attempts } = await request(ctx, {
     row: row.row,
     send: () => ctx.client.updateContact(id, row.contact),

@@ -51,6 +51,8 @@ export interface SendWiring {
   onRetry?: (c: RetryClass, delayMs: number, row: number | undefined) => void;
   /** What the state store knows of a row's keys (absent without a store, or with --full). */
   known?: (contact: ContactPayload) => KnownDecision;
+  /** The state store's part in updates (a live run with a store). */
+  state?: { beforeUpdate(id: string): Promise<void>; forget(id: string): void };
 }
 
 export function openSendStage(setup: SendSetup, w: SendWiring): SendStage {
@@ -82,7 +84,7 @@ export function openSendStage(setup: SendSetup, w: SendWiring): SendStage {
     ...(w.onRetry ? { onRetry: w.onRetry } : {}),
   };
   // One context for every row: a per-row copy (and closure) showed in the live import's profile.
-  const senderCtx = { ...base, ...(w.known ? { known: w.known } : {}), keyLock: new KeyLock(), onExisting: setup.onExisting, phoneTaken: setup.phoneTaken, markSent: w.markSent };
+  const senderCtx = { ...base, ...(w.known ? { known: w.known } : {}), ...(w.state ? { state: w.state } : {}), keyLock: new KeyLock(), onExisting: setup.onExisting, phoneTaken: setup.phoneTaken, markSent: w.markSent };
   const checkCtx = { ...base, phoneTaken: setup.phoneTaken };
   const send: (row: ValidRow, known?: KnownDecision) => Promise<SendResult> =
     setup.mode === 'check' ? (row) => checkRow(row, checkCtx) : (row, known) => sendRow(row, senderCtx, w.maybeSent?.has(row.row) ?? false, known);

@@ -171,6 +171,8 @@ export interface ResumeCheck {
   identity: Record<string, unknown>;
   /** The input's digest now (read whole): compared with the one the stopped run recorded. */
   inputDigest: () => Promise<{ sha256: string; size: number }>;
+  /** Each results line the journal holds, as it is kept (the state store learns what a crash kept from it). */
+  onResult?: (line: string) => void;
 }
 
 export async function resumeJournal(path: string, check: ResumeCheck): Promise<{ journal: Journal; state: ResumeState }> {
@@ -202,7 +204,7 @@ export async function resumeJournal(path: string, check: ResumeCheck): Promise<{
   // New files first (checked against the journal), then the undo entries, synced, then the files
   // put in place: a crash anywhere in between leaves a state the next resume reads (rewriteOutputs
   // treats the lines of undone rows as optional, so either order of the two is recognised).
-  const rewrite = await rewriteOutputs(path, scan, new Set(undo.map((u) => u.row)));
+  const rewrite = await rewriteOutputs(path, scan, new Set(undo.map((u) => u.row)), check.onResult);
   const fd = openSync(path, 'r+');
   ftruncateSync(fd, scan.validBytes);
   closeSync(fd);
@@ -293,7 +295,7 @@ class FileCursor {
  * that reached the disk before their entry at a power cut: dropped, their rows are redone); a
  * line that differs means the file was edited, and the resume is refused before anything changes.
  */
-async function rewriteOutputs(path: string, scan: JournalScan, retry: ReadonlySet<number>): Promise<{ restored: number; commit: () => void }> {
+async function rewriteOutputs(path: string, scan: JournalScan, retry: ReadonlySet<number>, onResult?: (line: string) => void): Promise<{ restored: number; commit: () => void }> {
   const files = (['results', 'failures'] as const).map((f) => {
     const { path: p, header } = scan.header.files[f];
     const temp = `${p}.resume.tmp`;
@@ -329,7 +331,10 @@ async function rewriteOutputs(path: string, scan: JournalScan, retry: ReadonlySe
           // The line of a row undone (before, or now) may or may not still be in the file: a
           // resume can stop between writing the undo and putting the new files in place.
           if ((scan.undoneAt.get(raw.r) ?? -1) > index || retry.has(raw.r)) x.cursor.skipIfThere(Buffer.from(raw.l));
-          else take(x, Buffer.from(raw.l));
+          else {
+            take(x, Buffer.from(raw.l));
+            if (raw.f === 'results') onResult?.(raw.l);
+          }
         }
       }
       index++;

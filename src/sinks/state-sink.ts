@@ -23,21 +23,39 @@ export class StateSink {
     switch (o.kind) {
       case 'created':
       case 'updated':
-        // LiveDesk now holds exactly what was sent.
-        this.store.record({ id: o.contactId, fingerprint: fingerprint(o.contact), ...keys(o.contact) });
+        // LiveDesk now holds what was sent; a search's keys (a created row settled by search)
+        // are LiveDesk's own.
+        this.store.record({ id: o.contactId, fingerprint: fingerprint(o.contact), ...(o.held ?? keys(o.contact)) });
         this.store.markSeen(o.contactId);
         return;
       case 'existing':
-        // Found, not sent: what LiveDesk holds is not known, so its fingerprint is not either.
-        if (this.store.get(o.contactId) === undefined) this.store.record({ id: o.contactId, fingerprint: '', ...keys(o.contact) });
+      case 'unchanged': {
+        const known = this.store.get(o.contactId);
+        if (o.held !== undefined || o.exact) {
+          // Found by a search: record LiveDesk's keys, and its fields' fingerprint when it was seen
+          // to hold exactly the row's (else keep what the store vouched for, or nothing).
+          const print = o.exact ? fingerprint(o.contact) : (known?.fingerprint ?? '');
+          this.store.record({ id: o.contactId, fingerprint: print, ...(o.held ?? keys(o.contact)) });
+        }
         this.store.markSeen(o.contactId);
         return;
-      case 'unchanged':
-        this.store.markSeen(o.contactId);
-        return;
+      }
       default:
         return;
     }
+  }
+
+  /** Before a PATCH: the store stops vouching for the contact's old fields (the PATCH may land unanswered). */
+  async beforeUpdate(id: string): Promise<void> {
+    const known = this.store.get(id);
+    if (known === undefined || known.fingerprint === '') return;
+    this.store.record({ ...known, fingerprint: '' });
+    await this.store.commit();
+  }
+
+  /** LiveDesk answered 404 for it: deleted inside LiveDesk. */
+  forget(id: string): void {
+    this.store.forgetContact(id);
   }
 
   /** Commits, counts the contacts of this scope the run's file no longer had, and closes the store. */

@@ -157,8 +157,8 @@ export function formatSummary(s: Summary): string {
     lines.push(`${s.rows} rows read: ${parts.join(', ')}.`);
     if (s.phoneLeftOut) lines.push(`(${s.phoneLeftOut} created without their phone number: another contact holds it; see the note column of the results file.)`);
     if (s.resumedRows) lines.push(`(${s.resumedRows} of these rows were finished by the earlier run this one resumed.)`);
-    if (s.unchanged) lines.push(`${s.unchanged} unchanged since the last run (not sent; --full sends them). The state store does not see edits or deletions made inside LiveDesk.`);
-    if (s.missingFromFile) lines.push(`The state store knows ${s.missingFromFile} contacts of this inbox that this file no longer has (kept in LiveDesk; list them with livedesk-import state export --missing FILE).`);
+    if (s.unchanged) lines.push(`${s.unchanged} unchanged: LiveDesk holds these fields already, nothing was sent${s.state !== undefined ? ' (the state store does not see edits or deletions made inside LiveDesk: --full checks every row against it)' : ''}.`);
+    if (s.missingFromFile) lines.push(`The state store knows ${s.missingFromFile} contacts of this inbox that no row of this file led to (kept in LiveDesk, never deleted).`);
     lines.push(`${s.requests} requests, ${s.retries} retries, ${secs} s (${rate} contacts/s).`);
   }
   const codes = (Object.entries(s.byError) as Array<[ErrorCode, number]>).sort((a, b) => b[1] - a[1]);

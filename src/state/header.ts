@@ -65,7 +65,7 @@ export async function checkStoreFile(file: string): Promise<void> {
   if (problem !== undefined) {
     throw new StateStoreError(
       `State store ${file} is not a livedesk-import state store, or it is damaged (${problem}): ` +
-        'refused. Point --state elsewhere, or remove it with `livedesk-import state forget`',
+        'refused, and left as it is. Point --state elsewhere; if it is a damaged store in the state folder, `livedesk-import state forget --inbox-id ID` removes it',
       { code: 'state_damaged' },
     );
   }

@@ -1,5 +1,6 @@
 // What `livedesk-import state` and `state forget` need: list the stores at a path, remove them.
 import { entryCount, readStore, storedScope } from './engine.js';
+import { checkStoreFile } from './header.js';
 import {
   StateStoreError,
   placeOf,
@@ -47,16 +48,34 @@ export async function describeStores(path: string): Promise<StoreDescription[]> 
 }
 
 /** Deletes a scope's store at `path`, or every store there when no scope is given. */
+/** A file LMDB can read that holds a scope: a store this tool wrote. */
+async function isOurStore(file: string): Promise<boolean> {
+  try {
+    await checkStoreFile(file);
+    return (await readStore(file, (db) => storedScope(db.meta))) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
 export async function forgetStores(path: string, scope?: StoreScope): Promise<void> {
   const place = await placeOf(path);
   if (scope === undefined) {
     const files = place.kind === 'folder' ? await storeFilesIn(place.dir) : [place.file];
-    for (const file of files) await removeStoreFiles(file);
+    // Only what is a store of ours: a --state that names the input CSV, or another program's
+    // database in the folder, is never deleted.
+    for (const file of files) if (await isOurStore(file)) await removeStoreFiles(file);
     return;
   }
   const rec = scopeRecord(scope);
   const file = storeFileOf(place, rec);
   if (!(await storeFileExists(file))) return;
+  // A damaged store of this scope's own name (in a folder) is removed too: it can be of no use.
+  if (place.kind === 'folder' && !(await isOurStore(file))) {
+    await removeStoreFiles(file);
+    return;
+  }
+  if (!(await isOurStore(file))) throw new StateStoreError(`${file} is not a livedesk-import state store: not removed`, { code: 'state_not_a_store' });
   const stored = await readStore(file, (db) => storedScope(db.meta));
   if (stored !== undefined && !sameScope(stored, rec)) {
     throw new StateStoreError(
