@@ -29,7 +29,8 @@ describe('a rerun pays only for what changed', () => {
     const before = requests();
     const again = await runCli([...t.live(input), '--summary', join(t.dir, 's2.json')], env);
     expect(again.code, again.stderr).toBe(0);
-    expect(requests() - before).toBe(0);
+    // One request a run: LiveDesk must take the credentials before rows are settled unsent.
+    expect(requests() - before).toBe(1);
     const rows = results('n1');
     expect(rows.map((r) => r.outcome)).toEqual(Array(300).fill('unchanged'));
     for (const r of rows) expect(r.contact_id).toBe(ids.get(r.row));
@@ -41,7 +42,7 @@ describe('a rerun pays only for what changed', () => {
     const before2 = requests();
     const night2 = await runCli([...t.live(input2), '--on-existing', 'update'], env);
     expect(night2.code, night2.stderr).toBe(0);
-    expect(requests() - before2).toBe(30);
+    expect(requests() - before2).toBe(31); // 15 PATCHes, 15 creates, the credentials check
     const out = results('n2');
     expect(out.filter((r) => r.outcome === 'updated')).toHaveLength(15);
     expect(out.filter((r) => r.outcome === 'created')).toHaveLength(15);
@@ -140,6 +141,14 @@ describe('the store never vouches for more than LiveDesk said (review of issue 1
     const run = await runCli(t.live(withId), env);
     expect(run.code, run.stderr).toBe(0);
     expect(requests() - before).toBeGreaterThan(0);
+  });
+
+  it('a night with nothing to send still fails on credentials LiveDesk refuses (exit 3), and settles nothing', async () => {
+    const input = writeCsv(t.dir, 'w.csv', [HEADER, ...people(20)]);
+    expect((await runCli(t.live(input), env)).code).toBe(0);
+    const wrong = await runCli([...t.live(input), '--summary', join(t.dir, 'w.json')], { ...env, LIVEDESK_API_SECRET: 'revoked' });
+    expect(wrong.code).toBe(3);
+    expect(wrong.stderr).toMatch(/refused the credentials/);
   });
 
   it('state forget never deletes a file that is not a store (the input CSV named by --state)', async () => {

@@ -11,7 +11,8 @@ import { checkRow } from './check.js';
 import { createClient } from './client.js';
 import { KeyLock } from './key-lock.js';
 import { RatePacer } from './rate.js';
-import type { RequestContext, RetryClass, SendStats } from './request.js';
+import { request, type RequestContext, type RetryClass, type SendStats } from './request.js';
+import { classifyAnswer } from './classify.js';
 import { sendRow, type PhoneTaken, type SendResult } from './sender.js';
 import type { OnExisting } from '../options.js';
 
@@ -89,6 +90,15 @@ export function openSendStage(setup: SendSetup, w: SendWiring): SendStage {
   const send: (row: ValidRow, known?: KnownDecision) => Promise<SendResult> =
     setup.mode === 'check' ? (row) => checkRow(row, checkCtx) : (row, known) => sendRow(row, senderCtx, w.maybeSent?.has(row.row) ?? false, known);
   const queue = new PQueue({ concurrency: setup.concurrency });
+  let checked: Promise<boolean> | undefined;
+  const credentialsChecked = (): Promise<boolean> =>
+    (checked ??= request(base, {
+      send: () => client.searchContacts('livedesk-import credentials check', 1),
+      read: (a) => (a.status >= 200 && a.status < 300 ? { kind: 'ok' as const } : classifyAnswer(a, { inboxId: String(setup.inboxId), baseUrl: setup.baseUrl, now: Date.now() })),
+    }).then(({ answer }) => {
+      if (answer.kind === 'fatal') w.stop(answer.message);
+      return answer.kind === 'ok' || (answer.kind !== 'fatal' && answer.kind !== 'stopped');
+    }));
   const settleResult = (r: SendResult): void => {
     if (r.kind !== 'fatal') return w.settle(r);
     w.stop(r.message);
@@ -99,6 +109,9 @@ export function openSendStage(setup: SendSetup, w: SendWiring): SendStage {
       // A row the state store knows unchanged needs no request: settled here, without a queue slot.
       const known = setup.mode === 'import' ? w.known?.(row.contact) : undefined;
       if (known?.kind === 'known' && known.same) {
+        // …once LiveDesk has taken this run's credentials at least once: a night with nothing to
+        // send must still fail on a revoked key or a wrong base URL (one request a run).
+        if (!(await credentialsChecked())) return w.settle({ kind: 'notSent', row: row.row });
         return w.settle({ kind: 'unchanged', row: row.row, values: row.values, contact: row.contact, contactId: known.contact.id });
       }
       await queue.onSizeLessThan(setup.concurrency);
