@@ -75,7 +75,9 @@ async function exportStore(path: string, a: StateArgs, io: Out): Promise<number>
     const out = createWriteStream(a.file, { flags: 'wx', mode: 0o600 });
     await new Promise<void>((resolve, reject) => {
       out.once('open', () => resolve());
-      out.once('error', reject);
+      out.once('error', (e: NodeJS.ErrnoException) =>
+        reject(e.code === 'EEXIST' ? new UsageError(`${a.file} already exists: state export writes a new file; choose another name`, { cause: e }) : e),
+      );
     });
     out.write(csvLine(['contact_id', 'identifier', 'email', 'phone_number', 'last_written']));
     for (const c of store.entries()) {
