@@ -37,7 +37,7 @@ const admin = async (method, path) => (await fetch(url + path, { method })).json
 async function firstRequest() {
   await admin('POST', '/_standin/reset');
   const o = (n) => join(OUT, n);
-  const args = [BIN, file, '--inbox-id', '407', '--base-url', url, '--rate', '10000', '--concurrency', '32', '--quiet', '--force',
+  const args = [BIN, file, '--inbox-id', '407', '--base-url', url, '--rate', '10000', '--concurrency', '32', '--quiet', '--force', '--no-state',
     '--results', o('r.csv'), '--failures', o('f.csv'), '--journal', o('j.jsonl')];
   const t0 = performance.now();
   const child = spawn(process.execPath, args, { env, stdio: 'ignore' });

@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DATA_DIR, body as benchBody, dataFile, generate } from './gen.mjs';
+import { spawnStandin } from './standin-process.mjs';
 import { startProxy } from './proxy.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -160,25 +161,7 @@ function shellQuote(s) {
 
 // ---------------------------------------------------------------- the stand-in (child process)
 async function startStandinProcess() {
-  const child = spawn(process.execPath, [BIN, 'standin', '--port', '0', '--inbox-id', INBOX], {
-    env: { ...process.env, ...CREDS },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the stand-in did not start: ${out}`)), 15_000);
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.stderr.on('data', (d) => (out += d));
-    child.on('exit', (code) => reject(new Error(`the stand-in exited ${code}: ${out}`)));
-  });
-  child.stdout.resume();
+  const { child, url } = await spawnStandin(BIN, ['--port', '0', '--inbox-id', INBOX], { ...process.env, ...CREDS });
   const admin = async (method, path, json) => {
     const res = await fetch(url + path, {
       method,
@@ -225,6 +208,9 @@ async function runImporter({ tag, file, args, pty = false, firstRequest, watchOu
   // journal with the other outputs, and replace whatever a previous bench run left.
   if (CLI_FLAGS.has('--journal') && !args.includes('--dry-run')) cli.push('--journal', journal);
   if (CLI_FLAGS.has('--force')) cli.push('--force');
+  // Every live run here imports into a freshly reset stand-in: a state store kept from the run
+  // before would take the rows for unchanged and send nothing (bench/sync.mjs measures the store).
+  if (CLI_FLAGS.has('--no-state')) cli.push('--no-state');
   const useTime = existsSync(TIME);
   const cmd = useTime ? [TIME, '-o', rssPath, '-f', '%M %U %S', ...cli] : cli;
   const env = { ...process.env, ...CREDS };

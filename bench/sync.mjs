@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HEADER, dataFile, generate, row } from './gen.mjs';
+import { spawnStandin } from './standin-process.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'dist', 'bin.js');
@@ -160,26 +161,7 @@ async function outcomesOf(path) {
 
 // ---------------------------------------------------------------- the stand-in (child process)
 async function startStandin() {
-  const child = spawn(process.execPath, [BIN, 'standin', '--port', '0', '--inbox-id', INBOX, '--latency', '0'], {
-    env: { ...process.env, ...CREDS },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the stand-in did not start: ${out}`)), 15_000);
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.stderr.on('data', (d) => (out += d));
-    child.on('exit', (code) => reject(new Error(`the stand-in exited ${code}: ${out}`)));
-  });
-  child.stdout.resume();
-  child.stderr.resume();
+  const { child, url } = await spawnStandin(BIN, ['--port', '0', '--inbox-id', INBOX, '--latency', '0'], { ...process.env, ...CREDS });
   const auth = 'Basic ' + Buffer.from(`${CREDS.LIVEDESK_API_KEY}:${CREDS.LIVEDESK_API_SECRET}`).toString('base64');
   return {
     url,
