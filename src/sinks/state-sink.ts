@@ -30,11 +30,11 @@ export class StateSink {
         return;
       case 'existing':
       case 'unchanged': {
-        const known = this.store.get(o.contactId);
         if (o.held !== undefined || o.exact) {
           // Found by a search: record LiveDesk's keys, and its fields' fingerprint when it was seen
-          // to hold exactly the row's (else keep what the store vouched for, or nothing).
-          const print = o.exact ? fingerprint(o.contact) : (known?.fingerprint ?? '');
+          // to hold exactly the row's (else keep what the store vouched for, or nothing). A row the
+          // store itself settled costs no read here: it is on the per-row path of a rerun.
+          const print = o.exact ? fingerprint(o.contact) : (this.store.get(o.contactId)?.fingerprint ?? '');
           this.store.record({ id: o.contactId, fingerprint: print, ...(o.held ?? keys(o.contact)) });
         }
         this.store.markSeen(o.contactId);
