@@ -13,7 +13,7 @@
 // asks how many were not seen (the last 1 % are left unmarked) and looks up 100,000 unknown rows;
 // `update` re-records 5 % of the contacts with a new fingerprint and a moved email.
 // The store module is compiled from src/state/store.ts with esbuild into the bench folder (no
-// build of the CLI needed); lmdb loads from this repository's node_modules.
+// build of the CLI needed).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -67,7 +67,9 @@ async function child(phase, dir, n) {
     out.ms = performance.now() - t0;
     out.count = store.count();
     out.beforeClose = memory();
+    const tc = performance.now();
     await store.close();
+    out.closeMs = performance.now() - tc;
   } else if (phase === 'rerun') {
     const t0 = performance.now();
     const store = await StateStore.open(join(dir, 'store') + '/', SCOPE);
@@ -101,6 +103,9 @@ async function child(phase, dir, n) {
     const t2 = performance.now();
     out.unseen = store.unseenCount();
     out.unseenMs = performance.now() - t2;
+    const t2m = performance.now();
+    out.saved = await store.saveMissing();
+    out.saveMissingMs = performance.now() - t2m;
     const misses = Math.min(100_000, n);
     const t3 = performance.now();
     let hits = 0;
@@ -127,7 +132,9 @@ async function child(phase, dir, n) {
     out.ms = performance.now() - t0;
     out.updates = k;
     out.count = store.count();
+    const tc = performance.now();
     await store.close();
+    out.closeMs = performance.now() - tc;
   }
   out.end = memory();
   out.maxRss = process.resourceUsage().maxRSS * 1024;
@@ -149,10 +156,7 @@ async function main() {
     platform: 'node',
     target: 'node20',
     outfile: join(dir, 'store.mjs'),
-    external: ['lmdb'],
     logLevel: 'warning',
-    // lmdb is required relative to the module: resolve it from this repository.
-    define: { 'import.meta.url': JSON.stringify(pathToFileURL(join(root, 'src/state/store.ts')).href) },
   });
   const run = (phase) => {
     process.stderr.write(`state-store bench: ${phase} (${n.toLocaleString('en')} contacts)…\n`);
@@ -167,26 +171,27 @@ async function main() {
   const write = run('write');
   const storeDir = join(dir, 'store');
   const files = readdirSync(storeDir).map((f) => join(storeDir, f));
-  const size = files.filter((f) => f.endsWith('.lmdb')).reduce((s, f) => s + statSync(f).size, 0);
+  const size = files.filter((f) => f.endsWith('.store')).reduce((s, f) => s + statSync(f).size, 0);
   const rerun = run('rerun');
   const update = run('update');
-  const sizeAfter = files.filter((f) => f.endsWith('.lmdb')).reduce((s, f) => s + statSync(f).size, 0);
+  const sizeAfter = files.filter((f) => f.endsWith('.store')).reduce((s, f) => s + statSync(f).size, 0);
   const rerun2 = run('rerun');
 
   const usRow = (r) => (((r.lookupMs - r.genMs) * 1000) / n).toFixed(2);
   const rows = [
     ['contacts', n.toLocaleString('en'), ''],
-    ['write: record() + commit every 10k', `${Math.round(n / (write.ms / 1000)).toLocaleString('en')} contacts/s`, `${(write.ms / 1000).toFixed(1)} s in all`],
+    ['write: record() + commit every 10k', `${Math.round(n / (write.ms / 1000)).toLocaleString('en')} contacts/s`, `${(write.ms / 1000).toFixed(1)} s in all, the merges on the way included; then close() (the last merge): ${(write.closeMs / 1000).toFixed(1)} s`],
     ['file size', mb(size), `${Math.round(size / n)} bytes a contact; ${mb(sizeAfter)} after the updates`],
     ['open (fresh process)', `${rerun.openMs.toFixed(1)} ms`, `count() = ${rerun.count.toLocaleString('en')} at open`],
     ['rerun look-up: find(3 keys) + markSeen', `${usRow(rerun)} µs a row`, `the store's part (${((rerun.lookupMs * 1000) / n).toFixed(2)} µs with the bench making the keys); wrong answers: ${rerun.wrong}`],
     ['look-up of unknown rows (3 misses)', `${rerun.missUs.toFixed(2)} µs a row`, `false hits: ${rerun.missHits}`],
     ['unseenCount()', `${rerun.unseenMs.toFixed(0)} ms`, `${rerun.unseen.toLocaleString('en')} unseen (expected ${(n - Math.floor(n * 0.99)).toLocaleString('en')})`],
-    ['update 5 % (new fingerprint, email moved)', `${Math.round(update.updates / (update.ms / 1000)).toLocaleString('en')} contacts/s`, `${update.updates.toLocaleString('en')} records`],
+    ['saveMissing() (the list for `state export --missing`)', `${rerun.saveMissingMs.toFixed(0)} ms`, `${rerun.saved.toLocaleString('en')} listed`],
+    ['update 5 % (new fingerprint, email moved)', `${Math.round(update.updates / (update.ms / 1000)).toLocaleString('en')} contacts/s`, `${update.updates.toLocaleString('en')} records; close() merging them into a new base: ${(update.closeMs / 1000).toFixed(1)} s`],
     ['rerun after the updates', `${usRow(rerun2)} µs a row`, `wrong answers: ${rerun2.wrong} (expected ${update.updates.toLocaleString('en')}: their email moved)`],
-    ['rerun process: peak RSS (VmHWM = ru_maxrss)', mb(rerun.end.hwm), `node alone before open: ${mb(rerun.base.rss)}; counts the mapped store pages`],
-    ['… after the look-ups: anonymous (RssAnon)', mb(rerun.afterLookups.anon), `+${mb(rerun.afterLookups.anon - rerun.base.anon)} since before open (heap, lmdb's buffers, the seen set, garbage); after a full GC: +${mb(rerun.afterGc.anon - rerun.base.anon)}, heap ${mb(rerun.afterGc.heap)}`],
-    ['… after the look-ups: file-backed (RssFile)', mb(rerun.afterLookups.file), `+${mb(rerun.afterLookups.file - rerun.base.file)} since before open: the store's pages, mapped read-only (clean: the OS drops them under pressure)`],
+    ['rerun process: peak RSS (VmHWM = ru_maxrss)', mb(rerun.end.hwm), `node alone before open: ${mb(rerun.base.rss)}`],
+    ['… after the look-ups: anonymous (RssAnon)', mb(rerun.afterLookups.anon), `+${mb(rerun.afterLookups.anon - rerun.base.anon)} since before open (heap, the store's buffers and sparse index, the seen set, garbage); after a full GC: +${mb(rerun.afterGc.anon - rerun.base.anon)}, heap ${mb(rerun.afterGc.heap)}`],
+    ['… after the look-ups: file-backed (RssFile)', mb(rerun.afterLookups.file), `+${mb(rerun.afterLookups.file - rerun.base.file)} since before open (the store is read with pread: its pages are in the page cache, not mapped)`],
     ['write process: peak RSS', mb(write.end.hwm), `RssAnon at the end ${mb(write.end.anon)}`],
   ];
   const lines = ['| measure | value | notes |', '|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)];

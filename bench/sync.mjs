@@ -189,7 +189,7 @@ const running = new Set(); // process groups of importers still running, to stop
  * Runs `node dist/bin.js FILE ARGS` as a user would, under GNU time (peak RSS = ru_maxrss, user and
  * system CPU), with XDG_STATE_HOME set to `stateHome`; killed (its whole process group) after
  * `timeoutMs`. While it runs, /proc/<node>/status is sampled every 100 ms for the split of the
- * resident set into anonymous memory and file-backed pages (the store's map, the code).
+ * resident set into anonymous memory and file-backed pages (the code; the store is read with pread, not mapped).
  */
 async function runImporter({ tag, file, args, stateHome, timeoutMs }) {
   const dir = join(WORK, 'out');
@@ -397,7 +397,7 @@ async function main() {
     add({
       measure: '2c. unchanged rerun: peak RSS (GNU time %M)',
       rows: sz,
-      result: `${mb(rerunRssKb)} (largest of the ${pairs.length} reruns)${rerun.mem.anonKb + rerun.mem.fileKb > 0 ? `; first rerun at its largest /proc sample: ${mb(rerun.mem.anonKb)} anonymous + ${mb(rerun.mem.fileKb)} file-backed (the store's mapped pages, the code)` : ''}; dry run ${mb(dry.rssKb)}`,
+      result: `${mb(rerunRssKb)} (largest of the ${pairs.length} reruns)${rerun.mem.anonKb + rerun.mem.fileKb > 0 ? `; first rerun at its largest /proc sample: ${mb(rerun.mem.anonKb)} anonymous + ${mb(rerun.mem.fileKb)} file-backed (the code: the store is read with pread)` : ''}; dry run ${mb(dry.rssKb)}`,
       target: '< 200 MB (issue: at 1M)',
       ok: N >= 1_000_000 ? rerunRssKb < 200 * 1024 : rerunRssKb < 200 * 1024 || undefined,
     });

@@ -1,7 +1,7 @@
 // Nightly sync (issue 13): a rerun pays only for what changed. The state store remembers what
 // LiveDesk answered; an unchanged row costs no request, a changed one a PATCH by its known ID, a
 // new one a create. Against the stand-in, counting the requests it saw.
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -156,5 +156,75 @@ describe('the store never vouches for more than LiveDesk said (review of issue 1
     const r = await runCli(['state', 'forget', '--state', input, '--yes'], env);
     expect(r.code, r.stderr).toBe(0);
     expect(readCsv(input).rows).toHaveLength(2);
+  });
+});
+
+describe('rows that left the file, and the review of issue 13', () => {
+  it('state export --missing lists the contacts the last complete run\'s file no longer had; a stopped run changes nothing', async () => {
+    const input = writeCsv(t.dir, 'm1.csv', [HEADER, ...people(10)]);
+    const first = await runCli([...t.live(input), '--report', join(t.dir, 'm1.html')], env);
+    expect(first.code, first.stderr).toBe(0);
+    const smaller = writeCsv(t.dir, 'm2.csv', [HEADER, ...people(7)]);
+    const night = await runCli([...t.live(smaller), '--summary', join(t.dir, 'm.json'), '--report', join(t.dir, 'm2.html')], env);
+    expect(night.code, night.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(t.dir, 'm.json'), 'utf8')).missingFromFile).toBe(3);
+    expect(night.stderr).toMatch(/knows 3 contacts of this inbox that no row of this file led to/);
+    // The report has a tile for the rows the store settled.
+    expect(readFileSync(join(t.dir, 'm2.html'), 'utf8')).toMatch(/id="count-unchanged"><dt>unchanged \(not sent\)<\/dt><dd data-count="unchanged">7</);
+    // A stopped run (credentials refused: exit 3) did not read its file to the end: the list stays.
+    const stopped = await runCli(t.live(writeCsv(t.dir, 'm3.csv', [HEADER, ...people(2)])), { ...env, LIVEDESK_API_SECRET: 'revoked' });
+    expect(stopped.code).toBe(3);
+    const out = join(t.dir, 'missing.csv');
+    const ex = await runCli(['state', 'export', '--missing', out, '--inbox-id', '407', '--base-url', t.server.url], env);
+    expect(ex.code, ex.stderr).toBe(0);
+    expect(readCsv(out).rows.map((r) => r.email).sort()).toEqual(['person10@example.com', 'person8@example.com', 'person9@example.com']);
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+    const show = await runCli(['state'], env);
+    expect(show.code).toBe(0);
+    expect(show.stderr).toMatch(/10 contacts.*\n.*no longer had 3 of them/);
+  });
+
+  it('state export with a mistyped scope says so (exit 2) and creates no store and no file', async () => {
+    const input = writeCsv(t.dir, 'e.csv', [HEADER, ...people(3)]);
+    expect((await runCli(t.live(input), env)).code).toBe(0);
+    const folder = join(env.XDG_STATE_HOME!, 'livedesk-import');
+    const before = readdirSync(folder);
+    const out = join(t.dir, 'nope.csv');
+    const ex = await runCli(['state', 'export', out, '--inbox-id', '408', '--base-url', t.server.url], env);
+    expect(ex.code).toBe(2);
+    expect(ex.stderr).toMatch(/no state store of inbox 408/);
+    expect(readdirSync(folder)).toEqual(before);
+    expect(existsSync(out)).toBe(false);
+    const ok = await runCli(['state', 'export', out, '--inbox-id', '407', '--base-url', t.server.url], env);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(readCsv(out).rows).toHaveLength(3);
+  });
+
+  it('--phone-taken omit: the contact enters the store without the phone, as LiveDesk holds it, and the phone stays its holder\'s', async () => {
+    const holder = writeCsv(t.dir, 'p1.csv', [HEADER, ['Holder', 'holder@example.com', '+14155550999', 'H-1']]);
+    expect((await runCli(t.live(holder), env)).code).toBe(0);
+    const taker = writeCsv(t.dir, 'p2.csv', [HEADER, ['Taker', 'taker@example.com', '+14155550999', 'T-1']]);
+    const run = await runCli([...t.live(taker), '--phone-taken', 'omit'], env);
+    expect(run.code, run.stderr).toBe(0);
+    const [row] = results('p2');
+    expect(row?.outcome).toBe('created');
+    const onServer = t.server.contacts().find((c) => c.email === 'taker@example.com');
+    expect(onServer?.phone_number ?? undefined).toBeUndefined();
+    const store = await StateStore.open(join(env.XDG_STATE_HOME!, 'livedesk-import') + '/', { baseUrl: t.server.url, apiKey: KEY, inboxId: 407 }, { readOnly: true });
+    try {
+      const taken = store.get(row!.contact_id!);
+      expect(taken).toMatchObject({ email: 'taker@example.com', identifier: 'T-1' });
+      expect(taken?.phone_number).toBeUndefined();
+      expect(store.find({ phone_number: '+14155550999' }).phone_number).toMatchObject({ email: 'holder@example.com' });
+    } finally {
+      await store.close();
+    }
+    // The next night the row still has the phone the store does not hold on its contact: decided
+    // against LiveDesk again (never "unchanged" on a guess), and left out again.
+    const before = requests();
+    const again = await runCli([...t.live(taker), '--phone-taken', 'omit'], env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(requests() - before).toBeGreaterThan(1);
+    expect(t.server.contacts().filter((c) => c.email === 'taker@example.com')).toHaveLength(1);
   });
 });

@@ -16,6 +16,11 @@ describe('fingerprint', () => {
     // A field moved into another is a change, not the same text.
     expect(fingerprint({ name: 'x', identifier: '' })).not.toBe(fingerprint({ identifier: 'x' }));
   });
+
+  it('is pinned: stores keep fingerprints across versions, so a new formula would make every row "changed" once', () => {
+    // SHA-256 of the fields' JSON (name, email, phone, avatar, identifier, attributes), 22 base64url characters (132 bits).
+    expect(fingerprint(ada)).toBe('U9Bkw2DO5V7fi3KEp-WKL4');
+  });
 });
 
 describe('decideKnown', () => {

@@ -1,11 +1,13 @@
 // The state store (issue 13): look-ups by each key, the case rules, keys that move between
-// contacts, scopes, seen/unseen, files and modes, and a kill -9 test. Timings are in
+// contacts, scopes, seen/unseen and the missing list, files, modes and the lock, the log (a torn
+// tail, a log already merged), merges on the way, stores of the old LMDB format, and a kill -9 test. Timings are in
 // bench/state-store.mjs, never here.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SeenSet } from '../src/state/seen.js';
 import { StateStore, defaultStatePath, type KnownContact } from '../src/state/store.js';
 
 const root = mkdtempSync('/tmp/state-test-');
@@ -95,8 +97,6 @@ describe('StateStore: record and forget', () => {
     expect(s.find({ identifier: 'CUST-1' }).identifier).toMatchObject({ id: '101' });
     expect(s.get('101')?.email).toBeUndefined();
     await s.commit();
-    // Committed: the answers now come from the file itself, not from the writes in flight.
-    expect((s as unknown as { pendingContacts: Map<string, unknown> }).pendingContacts.size).toBe(0);
     expect(s.find({ email: 'ada@example.com' }).email?.id).toBe('202');
     const a = s.find({ identifier: 'CUST-1', email: 'ada@example.com' });
     expect(a.identifier?.id).toBe('101');
@@ -170,7 +170,7 @@ describe('StateStore: scopes', () => {
   });
 
   it('refuses a store file of another scope, saying whose it is', async () => {
-    const file = join(fresh(), 'nightly.lmdb');
+    const file = join(fresh(), 'nightly.store');
     const a = await StateStore.open(file, SCOPE);
     a.record(ada);
     await a.close();
@@ -208,30 +208,124 @@ describe('StateStore: seen and unseen', () => {
   });
 });
 
+describe('StateStore: seen marks of contacts read from the base file', () => {
+  it('are kept by place, survive an update of the contact and a merge on the way, and the missing list agrees', async () => {
+    const dir = fresh();
+    const s = await StateStore.open(dir, SCOPE);
+    for (let i = 0; i < 300; i++) s.record({ id: String(i), fingerprint: 'f', identifier: `c${i}` });
+    await s.close();
+    const t = await StateStore.open(dir, SCOPE, { mergeAfter: 50 });
+    // A rerun: each row's look-up, then its outcome, mark the contact.
+    for (let i = 0; i < 200; i++) {
+      const c = t.find({ identifier: `c${i}` }).identifier!;
+      t.markSeen(c.id);
+      t.markSeen(c.id);
+    }
+    expect((t as unknown as { seen: { n: number } }).seen.n).toBe(0); // all by place, none by ID
+    expect(t.unseenCount()).toBe(100);
+    t.record({ id: '5', fingerprint: 'g', identifier: 'c5' }); // updated tonight: still seen
+    expect(t.unseenCount()).toBe(100);
+    for (let i = 300; i < 340; i++) {
+      t.record({ id: String(i), fingerprint: 'f', identifier: `c${i}` });
+      t.markSeen(String(i));
+    }
+    await t.commit(); // past mergeAfter: a merge, which carries the marks over by ID
+    expect(readdirSync(dir).some((f) => f.endsWith('-log'))).toBe(true);
+    expect(t.unseenCount()).toBe(100);
+    expect(await t.saveMissing()).toBe(100);
+    expect([...t.unseen()].map((c) => Number(c.id)).sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, k) => 200 + k));
+    await t.close();
+  });
+});
+
+describe('SeenSet', () => {
+  it('keeps one mark a contact however often and in whatever order it is marked', () => {
+    const seen = new SeenSet();
+    for (let round = 0; round < 3; round++) for (let i = 0; i < 5000; i++) seen.add(String(((i * 7919) % 5000) * 7));
+    seen.add('abc');
+    for (let i = 0; i < 5000; i++) {
+      expect(seen.has(String(i * 7))).toBe(true);
+      expect(seen.has(String(i * 7 + 1))).toBe(false);
+    }
+    expect(seen.has('abc')).toBe(true);
+    // 15,000 marks of 5,000 contacts: the repeats were dropped before the array grew past 8,192.
+    expect((seen as unknown as { nums: Float64Array }).nums.length).toBeLessThanOrEqual(8192);
+  });
+});
+
 describe('StateStore: files', () => {
-  it('creates folders 0700 and files 0600 under the default path', async () => {
+  it('creates folders 0700 and files 0600 under the default path; a closed store is one file', async () => {
     const home = join(root, 'xdg');
     const path = defaultStatePath({ XDG_STATE_HOME: home });
     expect(path).toBe(join(home, 'livedesk-import') + '/');
     expect(defaultStatePath({ HOME: '/home/ada' })).toBe('/home/ada/.local/state/livedesk-import/');
     expect(defaultStatePath({ HOME: '/home/ada', XDG_STATE_HOME: 'relative' })).toBe('/home/ada/.local/state/livedesk-import/');
     const s = await StateStore.open(path, SCOPE);
+    s.record(ada);
+    await s.commit();
+    // Open: the base file, the log of tonight's answers, the writer's lock.
+    const open = readdirSync(path);
+    for (const suffix of ['.store', '.store-log', '.store-lock']) expect(open.some((f) => f.endsWith(suffix)), suffix).toBe(true);
+    for (const f of open) expect(statSync(join(path, f)).mode & 0o777).toBe(0o600);
     await s.close();
     expect(statSync(path).mode & 0o777).toBe(0o700);
+    // Closed: the log merged into the base, the lock released.
     const files = readdirSync(path);
-    expect(files.some((f) => f.endsWith('.lmdb'))).toBe(true);
-    expect(files.some((f) => f.endsWith('.lmdb-lock'))).toBe(true);
-    for (const f of files) expect(statSync(join(path, f)).mode & 0o777).toBe(0o600);
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(/^desk\.example\.com-inbox-7-[0-9a-f]{16}\.store$/);
+    expect(statSync(join(path, files[0]!)).mode & 0o777).toBe(0o600);
   });
 
-  it('makes an existing loose file private, and a --state FILE folder 0700', async () => {
+  it('tightens an existing state folder to 0700, makes a loose store file private, and a --state FILE folder 0700', async () => {
+    const loose = fresh();
+    mkdirSync(loose, { mode: 0o755 });
+    chmodSync(loose, 0o755);
+    const s0 = await StateStore.open(loose, SCOPE);
+    await s0.close();
+    expect(statSync(loose).mode & 0o777).toBe(0o700);
+
     const dir = join(fresh(), 'deep', 'er');
     const file = join(dir, 'state.db');
     const s = await StateStore.open(file, SCOPE);
+    s.record(ada);
     await s.close();
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(statSync(`${file}-lock`).mode & 0o777).toBe(0o600);
+    chmodSync(file, 0o644);
+    const t = await StateStore.open(file, SCOPE);
+    expect(t.count()).toBe(1);
+    await t.close();
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('read-only (a dry run, state export): creates nothing, and a missing store reads as empty', async () => {
+    const dir = fresh();
+    const r = await StateStore.open(dir, SCOPE, { readOnly: true });
+    expect(r.exists).toBe(false);
+    expect(r.count()).toBe(0);
+    expect(r.find({ identifier: 'CUST-1' })).toEqual({});
+    expect(() => r.record(ada)).toThrow(/read-only/);
+    await r.close();
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('one writer at a time: a second writer is refused (state_busy), a reader is not; a dead writer\'s lock is taken over', async () => {
+    const dir = fresh();
+    const w = await StateStore.open(dir, SCOPE);
+    w.record(ada);
+    await w.commit();
+    await expect(StateStore.open(dir, SCOPE)).rejects.toMatchObject({ code: 'state_busy' });
+    const r = await StateStore.open(dir, SCOPE, { readOnly: true });
+    expect(r.find({ email: 'ada@example.com' }).email?.id).toBe('101');
+    await r.close();
+    await w.close();
+    // A lock left by a process that is gone (kill -9): taken over.
+    const [name] = readdirSync(dir);
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    writeFileSync(join(dir, `${name}-lock`), `${dead}\n`, { mode: 0o600 });
+    const again = await StateStore.open(dir, SCOPE);
+    expect(again.count()).toBe(1);
+    await again.close();
   });
 
   it('refuses a symbolic link: as the store file, its lock file, or the state folder', async () => {
@@ -239,17 +333,17 @@ describe('StateStore: files', () => {
     mkdirSync(dir);
     const target = join(dir, 'target');
     writeFileSync(target, '');
-    symlinkSync(target, join(dir, 'link.lmdb'));
-    await expect(StateStore.open(join(dir, 'link.lmdb'), SCOPE)).rejects.toThrow(/symbolic link/);
-    symlinkSync(target, join(dir, 'other.lmdb-lock'));
-    await expect(StateStore.open(join(dir, 'other.lmdb'), SCOPE)).rejects.toThrow(/symbolic link/);
+    symlinkSync(target, join(dir, 'link.store'));
+    await expect(StateStore.open(join(dir, 'link.store'), SCOPE)).rejects.toThrow(/symbolic link/);
+    symlinkSync(target, join(dir, 'other.store-lock'));
+    await expect(StateStore.open(join(dir, 'other.store'), SCOPE)).rejects.toThrow(/symbolic link/);
     mkdirSync(join(dir, 'real'));
     symlinkSync(join(dir, 'real'), join(dir, 'folder-link'));
     await expect(StateStore.open(join(dir, 'folder-link') + '/', SCOPE)).rejects.toThrow(/symbolic link/);
-    await expect(StateStore.describe(join(dir, 'link.lmdb'))).rejects.toThrow(/symbolic link/);
+    await expect(StateStore.describe(join(dir, 'link.store'))).rejects.toThrow(/symbolic link/);
   });
 
-  it('refuses, unchanged, a file that is not a store or was cut short (LMDB would crash on it)', async () => {
+  it('refuses, unchanged, a file that is not a store or was cut short', async () => {
     const dir = fresh();
     mkdirSync(dir);
     const junk = join(dir, 'contacts.csv');
@@ -258,27 +352,180 @@ describe('StateStore: files', () => {
     expect(statSync(junk).mode & 0o777).toBe(0o644);
     await expect(StateStore.describe(junk)).rejects.toThrow(/not a livedesk-import state store/);
 
-    const good = join(dir, 'good.lmdb');
+    const good = join(dir, 'good.store');
     const s = await StateStore.open(good, SCOPE);
     for (let i = 0; i < 2000; i++) s.record({ id: String(i), fingerprint: 'f', email: `p${i}@x.example` });
     await s.close();
-    const cut = join(dir, 'cut.lmdb');
+    const cut = join(dir, 'cut.store');
     writeFileSync(cut, readFileSync(good).subarray(0, 3 * 4096));
     await expect(StateStore.open(cut, SCOPE)).rejects.toThrow(/damaged \(cut short/);
   });
 });
 
+describe('StateStore: the log and the merges', () => {
+  /** A store's files copied elsewhere mid-run (as a crash would leave them), without the lock. */
+  function copyStore(from: string, to: string): void {
+    mkdirSync(to, { recursive: true });
+    for (const f of readdirSync(from)) if (!f.endsWith('-lock')) copyFileSync(join(from, f), join(to, f));
+  }
+  const logOf = (dir: string): string => join(dir, readdirSync(dir).find((f) => f.endsWith('.store-log'))!);
+
+  it('replays the log at open and ignores a torn last entry', async () => {
+    const dir = fresh();
+    const s = await StateStore.open(dir, SCOPE);
+    s.record(ada);
+    await s.close(); // ada in the base
+    const t = await StateStore.open(dir, SCOPE);
+    for (let i = 0; i < 50; i++) t.record({ id: String(500 + i), fingerprint: `f${i}`, email: `p${i}@x.example` });
+    t.record({ id: '102', fingerprint: 'fp-b', email: 'ada@example.com' }); // takes ada's email
+    await t.commit();
+    const crashed = fresh();
+    copyStore(dir, crashed);
+    await t.close();
+    // A kill -9 in the middle of writing an entry: its length says more than is there.
+    appendFileSync(logOf(crashed), Buffer.from([200, 0, 0, 0, 1, 2, 3, 4, 5, 6]));
+    const u = await StateStore.open(crashed, SCOPE);
+    expect(u.count()).toBe(52);
+    expect(u.find({ email: 'P49@x.example' }).email?.id).toBe('549');
+    expect(u.find({ email: 'ada@example.com' }).email?.id).toBe('102');
+    expect(u.get('101')).toMatchObject({ identifier: 'CUST-1', fingerprint: 'fp-ada' });
+    expect(u.get('101')?.email).toBeUndefined();
+    // Writing goes on after the cut: the next entry is not lost behind the torn one.
+    u.record({ id: '900', fingerprint: 'f', identifier: 'after-the-cut' });
+    await u.commit();
+    const again = fresh();
+    copyStore(crashed, again);
+    await u.close();
+    const v = await StateStore.open(again, SCOPE);
+    expect(v.find({ identifier: 'after-the-cut' }).identifier?.id).toBe('900');
+    expect(v.count()).toBe(53);
+    await v.close();
+  });
+
+  it('a log cut short in its header (killed right after creating it) is dropped; one that is not a log is refused', async () => {
+    const dir = fresh();
+    const s = await StateStore.open(dir, SCOPE);
+    s.record(ada);
+    await s.close();
+    const [name] = readdirSync(dir);
+    writeFileSync(join(dir, `${name}-log`), 'LDISTLOG\u0002\u0000', { mode: 0o600 });
+    const t = await StateStore.open(dir, SCOPE);
+    expect(t.count()).toBe(1);
+    await t.close();
+    writeFileSync(join(dir, `${name}-log`), 'not a log at all', { mode: 0o600 });
+    await expect(StateStore.open(dir, SCOPE)).rejects.toMatchObject({ code: 'state_damaged' });
+  });
+
+  it('a log the last merge took in already (a crash between the rename and its removal) is dropped, not applied twice', async () => {
+    const dir = fresh();
+    const s = await StateStore.open(dir, SCOPE);
+    s.record(ada);
+    s.record({ id: '102', fingerprint: 'fp-b', email: 'bob@example.com' });
+    await s.commit();
+    const log = readFileSync(logOf(dir));
+    const logName = logOf(dir);
+    await s.close();
+    expect(existsSync(logName)).toBe(false);
+    writeFileSync(logName, log, { mode: 0o600 });
+    const t = await StateStore.open(dir, SCOPE);
+    expect(t.count()).toBe(2);
+    expect([...t.entries()].map((c) => c.id).sort()).toEqual(['101', '102']);
+    await t.close();
+    expect(readdirSync(dir).filter((f) => f.endsWith('-log'))).toEqual([]);
+  });
+
+  it('merges on the way once the log grows: every answer stays exact across the merges', async () => {
+    const dir = fresh();
+    const s = await StateStore.open(dir, SCOPE, { mergeAfter: 200 });
+    for (let i = 0; i < 1000; i++) {
+      s.record({ id: String(i), fingerprint: `f${i}`, identifier: `c${i}`, email: `e${i}@x.example` });
+      // Every 10th contact takes the email of the one before it; every 50th is forgotten.
+      if (i % 10 === 9) s.record({ id: String(i), fingerprint: `g${i}`, identifier: `c${i}`, email: `e${i - 1}@x.example` });
+      if (i % 50 === 49) s.forgetContact(String(i - 20));
+      if (i % 25 === 0) await s.commit();
+    }
+    await s.commit();
+    const check = (t: StateStore): void => {
+      expect(t.count()).toBe(980);
+      for (let i = 0; i < 1000; i++) {
+        const gone = i % 50 === 29;
+        const c = t.find({ identifier: `c${i}` }).identifier;
+        if (gone) {
+          expect(c, `contact ${i}`).toBeUndefined();
+          continue;
+        }
+        expect(c?.id).toBe(String(i));
+        const ownEmail = i % 10 === 9 ? `e${i - 1}@x.example` : i % 10 === 8 ? undefined : `e${i}@x.example`;
+        expect(c?.email, `contact ${i}`).toBe(ownEmail);
+        if (ownEmail) expect(t.find({ email: ownEmail }).email?.id).toBe(String(i));
+      }
+      expect([...t.entries()]).toHaveLength(980);
+    };
+    check(s);
+    await s.close();
+    const t = await StateStore.open(dir, SCOPE);
+    check(t);
+    await t.close();
+  });
+});
+
+describe('StateStore: the contacts the last complete run no longer had', () => {
+  it('saveMissing() keeps the list; missing() reads it back after reopening, without contacts forgotten since', async () => {
+    const dir = fresh();
+    const s = await StateStore.open(dir, SCOPE);
+    for (let i = 1; i <= 6; i++) s.record({ id: String(i), fingerprint: 'f', email: `m${i}@x.example` });
+    for (const id of ['1', '3', '5']) s.markSeen(id);
+    expect(await s.saveMissing()).toBe(3);
+    await s.close();
+    const t = await StateStore.open(dir, SCOPE);
+    t.forgetContact('6');
+    const m = t.missing();
+    expect(m.head?.count).toBe(3);
+    const listed: string[] = [];
+    for await (const c of m.contacts) listed.push(`${c.id} ${c.email}`);
+    expect(listed.sort()).toEqual(['2 m2@x.example', '4 m4@x.example']);
+    await t.close();
+    const [d] = await StateStore.describe(dir);
+    expect(d?.lastComplete?.missing).toBe(3);
+  });
+});
+
+describe('StateStore: stores of the earlier LMDB format', () => {
+  it('are not read: named by --state they are refused unchanged, saying what to do; state forget removes them', async () => {
+    const dir = fresh();
+    mkdirSync(dir);
+    const old = join(dir, 'desk.example.com-inbox-7-0123456789abcdef.lmdb');
+    const page = Buffer.alloc(8192);
+    page.writeUInt32LE(0xbeefc0de, 0x18);
+    writeFileSync(old, page, { mode: 0o644 });
+    writeFileSync(`${old}-lock`, Buffer.alloc(64));
+    await expect(StateStore.open(old, SCOPE)).rejects.toThrow(/earlier livedesk-import \(LMDB format\).*Remove it/);
+    expect(statSync(old).mode & 0o777).toBe(0o644);
+    // In the state folder it is simply not this version's store: a new one starts beside it.
+    const s = await StateStore.open(dir, SCOPE);
+    expect(s.count()).toBe(0);
+    await s.close();
+    await StateStore.forget(dir);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
 // ── kill -9 ───────────────────────────────────────────────────────────────────────────────────
 // A child records contacts in a loop (every 7th step an older contact takes over another's email), and
-// prints a line after each commit() returned. We kill it at a random moment, reopen: every
-// contact whose commit returned is there, and every key finds the contact that holds it.
+// prints a line after each commit() returned; every other round it merges every few commits and
+// closes and reopens the store every 10, so kills land in appends, merges and opens. We kill it at
+// a random moment, reopen: every contact whose commit returned is there, and every key finds the
+// contact that holds it.
 const CHILD = `
 import { StateStore } from './store.mjs';
-const [path, start] = [process.argv[2], Number(process.argv[3])];
+const [path, start, mode] = [process.argv[2], Number(process.argv[3]), process.argv[4]];
 const scope = ${JSON.stringify(SCOPE)};
-const s = await StateStore.open(path, scope);
+// 'merge': the log is merged into a new base every few commits (and the store closed and reopened
+// every 10), so the kill also lands inside merges; 'log': appends only.
+const options = mode === 'merge' ? { mergeAfter: 400 } : {};
+let s = await StateStore.open(path, scope, options);
 process.stdout.write('open\\n');
-for (let i = start; ; ) {
+for (let i = start, round = 1; ; round++) {
   for (let j = 0; j < 50; j++, i++) {
     s.record({ id: String(i), fingerprint: 'f' + i, identifier: 'c' + i, email: 'e' + i + '@x.example', phone_number: '+1' + (5550000000 + i) });
     if (i % 7 === 0 && i > 10) {
@@ -286,7 +533,10 @@ for (let i = start; ; ) {
       s.record({ id: String(k), fingerprint: 'g' + i, identifier: 'c' + k, email: 'e' + (k - 1) + '@x.example', phone_number: '+1' + (5550000000 + k) });
     }
   }
-  await s.commit();
+  if (mode === 'merge' && round % 10 === 0) {
+    await s.close();
+    s = await StateStore.open(path, scope, options);
+  } else await s.commit();
   process.stdout.write('committed ' + (i - 1) + '\\n');
 }
 `;
@@ -303,15 +553,15 @@ describe('StateStore: kill -9', () => {
         platform: 'node',
         target: 'node20',
         outfile: join(dir, 'store.mjs'),
-        external: ['lmdb'],
         logLevel: 'warning',
         define: { 'import.meta.url': JSON.stringify(pathToFileURL(join(import.meta.dirname, '../src/state/store.ts')).href) },
       });
       writeFileSync(join(dir, 'child.mjs'), CHILD);
       const path = join(dir, 'state') + '/';
       let next = 0;
-      for (let round = 0; round < 4; round++) {
-        const lastCommitted = await runAndKill(dir, path, next, 30 + Math.random() * 400);
+      for (let round = 0; round < 6; round++) {
+        const mode = round % 2 === 0 ? 'log' : 'merge';
+        const lastCommitted = await runAndKill(dir, path, next, Math.random() * 400, mode);
         const s = await StateStore.open(path, SCOPE);
         try {
           expect(lastCommitted).toBeGreaterThanOrEqual(next);
@@ -329,8 +579,10 @@ describe('StateStore: kill -9', () => {
             }
           }
           expect(seen).toBe(s.count());
+          // A merge the kill interrupted left its temporary file: the next writer removed it.
+          expect(readdirSync(path).filter((f) => f.includes('.tmp-'))).toEqual([]);
           next = s.count();
-          if (process.env.STATE_CRASH_DEBUG) console.log(`round ${round}: committed up to ${lastCommitted}, store has ${next}`);
+          if (process.env.STATE_CRASH_DEBUG) console.log(`round ${round} (${mode}): committed up to ${lastCommitted}, store has ${next}`);
         } finally {
           await s.close();
         }
@@ -342,10 +594,10 @@ describe('StateStore: kill -9', () => {
   });
 });
 
-/** Starts the child at contact `start`, kills it -9 `afterMs` after it opened the store; the last ID it said was committed. */
-function runAndKill(dir: string, path: string, start: number, afterMs: number): Promise<number> {
+/** Starts the child at contact `start`, kills it -9 `afterMs` after its first commit; the last ID it said was committed. */
+function runAndKill(dir: string, path: string, start: number, afterMs: number, mode: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(dir, 'child.mjs'), path, String(start)], {
+    const child = spawn(process.execPath, [join(dir, 'child.mjs'), path, String(start), mode], {
       cwd: dir,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -354,7 +606,8 @@ function runAndKill(dir: string, path: string, start: number, afterMs: number): 
     let timer: NodeJS.Timeout | undefined;
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      if (timer === undefined && out.includes('open\n')) timer = setTimeout(() => child.kill('SIGKILL'), afterMs);
+      // From its first commit on (a loaded machine can take longer than the delay to get there).
+      if (timer === undefined && out.includes('committed ')) timer = setTimeout(() => child.kill('SIGKILL'), afterMs);
     });
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);

@@ -63,8 +63,9 @@ export class StateSink {
     clearInterval(this.timer);
     await this.committing;
     await this.store.commit();
-    // Only a run that read the whole file knows which contacts it no longer has.
-    const missing = complete ? this.store.unseenCount() : undefined;
+    // Only a run that read the whole file knows which contacts it no longer has; it keeps their
+    // list for `state export --missing` (a stopped or resumed run leaves the last one as it was).
+    const missing = complete ? await this.store.saveMissing() : undefined;
     await this.store.close();
     return missing;
   }

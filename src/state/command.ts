@@ -6,8 +6,10 @@ import { createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { UsageError } from '../errors.js';
 import { csvLine } from '../sinks/csv-file.js';
+import { placeOf } from './files.js';
+import { legacyStoresIn } from './legacy.js';
 import { defaultStatePath, normalizeBaseUrl } from './scope.js';
-import { StateStore } from './store.js';
+import { StateStore, type KnownContact } from './store.js';
 
 export interface StateArgs {
   action?: string;
@@ -44,12 +46,16 @@ export async function stateCommand(a: StateArgs, io: Out): Promise<number> {
 async function show(path: string, io: Out): Promise<number> {
   const stores = await StateStore.describe(path);
   io.say(`State store: ${path}`);
-  if (stores.length === 0) {
-    io.say('It knows no contacts yet: a live import records what LiveDesk answers there.');
-    return 0;
-  }
+  if (stores.length === 0) io.say('It knows no contacts yet: a live import records what LiveDesk answers there.');
   for (const s of stores) {
     io.say(`  ${s.baseUrl}, inbox ${s.inboxId}, account ${s.account}…: ${s.contacts.toLocaleString('en-US')} contacts, last written ${s.lastWritten?.toISOString() ?? 'never'} (${s.file})`);
+    if (s.lastComplete) io.say(`    the last run that read its whole file (${s.lastComplete.at.toISOString()}) no longer had ${s.lastComplete.missing.toLocaleString('en-US')} of them: \`state export --missing FILE.csv\` lists them`);
+  }
+  const place = await placeOf(path);
+  if (place.kind === 'folder') {
+    for (const f of await legacyStoresIn(place.dir)) {
+      io.say(`  ${f}: a store of an earlier version (LMDB), no longer read; its contacts are learned again by the next run of its inbox. \`state forget --yes\` (or rm) removes it`);
+    }
   }
   return 0;
 }
@@ -64,13 +70,22 @@ function scopeOf(a: StateArgs, io: Out): { baseUrl: string; apiKey: string; inbo
 }
 
 async function exportStore(path: string, a: StateArgs, io: Out): Promise<number> {
-  if (!a.file) throw new UsageError('state export needs a file name: livedesk-import state export contacts-known.csv');
-  // The contacts a run's file no longer had are counted in that run's summary; listing them needs
-  // the store to keep each run's seen set, which it does not yet.
-  if (a.missing) throw new UsageError('state export --missing is not available yet: the summary of each live run says how many contacts its file no longer had');
-  const store = await StateStore.open(path, scopeOf(a, io));
+  if (!a.file) throw new UsageError(`state export needs a file name: livedesk-import state export ${a.missing ? '--missing missing.csv' : 'contacts-known.csv'}`);
+  const scope = scopeOf(a, io);
+  // Read-only: a mistyped inbox or base URL finds no store, and creates none.
+  const store = await StateStore.open(path, scope, { readOnly: true });
   let n = 0;
   try {
+    if (!store.exists) {
+      throw new UsageError(`no state store of inbox ${scope.inboxId} at ${scope.baseUrl} for this LIVEDESK_API_KEY under ${path}: check --inbox-id, --base-url and the key; \`livedesk-import state\` lists the stores there`);
+    }
+    let contacts: AsyncIterable<KnownContact> | Iterable<KnownContact> = store.entries();
+    if (a.missing) {
+      const m = store.missing();
+      if (m.head === undefined) throw new UsageError('no run of this inbox has read its whole file since the store was started: there is no list of missing contacts yet (a live import that finishes writes it)');
+      io.say(`The run of ${new Date(m.head.at).toISOString()} read its whole file; it no longer had ${m.head.count.toLocaleString('en-US')} of the contacts the store knew.`);
+      contacts = m.contacts;
+    }
     // The file holds people's emails and phone numbers: private, and never over an existing one.
     const out = createWriteStream(a.file, { flags: 'wx', mode: 0o600 });
     await new Promise<void>((resolve, reject) => {
@@ -80,7 +95,7 @@ async function exportStore(path: string, a: StateArgs, io: Out): Promise<number>
       );
     });
     out.write(csvLine(['contact_id', 'identifier', 'email', 'phone_number', 'last_written']));
-    for (const c of store.entries()) {
+    for await (const c of contacts) {
       if (!out.write(csvLine([c.id, c.identifier ?? '', c.email ?? '', c.phone_number ?? '', c.updatedAt ? new Date(c.updatedAt).toISOString() : '']))) {
         await new Promise<void>((r) => out.once('drain', () => r()));
       }
@@ -90,7 +105,7 @@ async function exportStore(path: string, a: StateArgs, io: Out): Promise<number>
   } finally {
     await store.close();
   }
-  io.say(`Wrote ${n.toLocaleString('en-US')} contacts to ${a.file}.`);
+  io.say(`Wrote ${n.toLocaleString('en-US')} ${a.missing ? 'missing ' : ''}contacts to ${a.file}.`);
   return 0;
 }
 

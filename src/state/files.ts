@@ -4,11 +4,11 @@
 // A store path is either a folder (the default `$XDG_STATE_HOME/livedesk-import/`, or any
 // existing folder, or a path ending in `/`): each scope gets a file of its own in it; or a file
 // (`--state FILE`): that file holds one scope, and opening it for another is refused.
-import { constants, promises as fsp } from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync, lstatSync, openSync, promises as fsp, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
 import { UsageError } from '../errors.js';
-import { STORE_EXTENSION, lockFileOf, scopeFileName, type ScopeRecord } from './scope.js';
+import { STORE_EXTENSION, scopeFileName, type ScopeRecord } from './scope.js';
 
 /** A state store problem that stops the run before it starts (exit 2). */
 export class StateStoreError extends UsageError {
@@ -29,7 +29,7 @@ async function lstatOrUndefined(path: string): Promise<Stats | undefined> {
   }
 }
 
-function refuseLink(path: string, st: Stats | undefined): void {
+export function refuseLink(path: string, st: Stats | undefined): void {
   if (st?.isSymbolicLink()) {
     throw new StateStoreError(
       `State store ${path} is a symbolic link: refused (give the real path with --state)`,
@@ -58,8 +58,12 @@ export async function placeOf(path: string): Promise<StorePlace> {
 export const storeFileOf = (place: StorePlace, scope: ScopeRecord): string =>
   place.kind === 'folder' ? join(place.dir, scopeFileName(scope)) : place.file;
 
-/** Creates the folder (and missing parents) with mode 0700; an existing folder is left as it is. */
-export async function ensureFolder(dir: string): Promise<void> {
+/**
+ * Creates the folder (and missing parents) with mode 0700. An existing state folder of ours that
+ * others can read or enter is tightened to 0700 (it holds emails and phone numbers); one that is
+ * not ours is left as it is (its store files are 0600 anyway).
+ */
+export async function ensureFolder(dir: string, tighten: boolean): Promise<void> {
   let st: Stats | undefined;
   try {
     st = await fsp.stat(dir);
@@ -72,45 +76,104 @@ export async function ensureFolder(dir: string): Promise<void> {
     await fsp.chmod(dir, DIR_MODE);
   } else if (!st.isDirectory()) {
     throw new StateStoreError(`State folder ${dir} is not a folder`);
+  } else if (tighten && (st.mode & 0o077) !== 0 && st.uid === process.getuid?.()) {
+    await fsp.chmod(dir, DIR_MODE);
   }
 }
+
+/** The files beside a base file: the log of answers since the last merge, the lock, the missing list. */
+export const logFileOf = (file: string): string => `${file}-log`;
+export const lockFileOf = (file: string): string => `${file}-lock`;
+export const missingFileOf = (file: string): string => `${file}-missing`;
 
 /**
- * Makes sure `file` exists as a regular file of ours with mode 0600, without following a link:
- * LMDB then opens what we made (it never changes the mode of an existing file).
+ * Opens an existing file of the store without following a link (undefined: there is none). A
+ * writable one that others can read is made 0600 — only once the caller has checked it is ours.
  */
-export async function ensurePrivateFile(file: string): Promise<void> {
-  let handle: fsp.FileHandle;
+export function openExisting(file: string, writable: boolean): number | undefined {
   try {
-    handle = await fsp.open(
-      file,
-      constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW,
-      FILE_MODE,
-    );
+    return openSync(file, (writable ? constants.O_RDWR : constants.O_RDONLY) | constants.O_NOFOLLOW);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ELOOP') refuseLink(file, await fsp.lstat(file));
-    throw new StateStoreError(`State store ${file} cannot be opened: ${(error as Error).message}`, {
-      cause: error,
-    });
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ELOOP') refuseLink(file, lstatSync(file));
+    throw new StateStoreError(`State store ${file} cannot be opened: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/** Makes a file of ours private (0600) if it is not. */
+export function makePrivate(fd: number): void {
+  if ((fstatSync(fd).mode & 0o777) !== FILE_MODE) fchmodSync(fd, FILE_MODE);
+}
+
+const heldHere = new Set<string>();
+
+/**
+ * One writer per store: a lock file holding the writer's process ID, created exclusively. A lock
+ * whose process is gone (a kill -9, a power loss) is taken over; a live one refuses the run.
+ */
+export function acquireLock(file: string): () => void {
+  const lock = lockFileOf(file);
+  if (heldHere.has(lock)) throw busy(file, process.pid);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fd = openSync(lock, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, FILE_MODE);
+      try {
+        fchmodSync(fd, FILE_MODE);
+        writeSync(fd, `${process.pid}\n`);
+      } finally {
+        closeSync(fd);
+      }
+      heldHere.add(lock);
+      return () => {
+        heldHere.delete(lock);
+        rmSync(lock, { force: true });
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
+      const st = lstatSync(lock);
+      refuseLink(lock, st);
+      if (!st.isFile()) throw new StateStoreError(`State store lock ${lock} is not a file: refused`);
+      const pid = Number.parseInt(readFileSync(lock, 'utf8'), 10);
+      // Our own process ID in a lock this process does not hold: a container's earlier run (PID 1 again).
+      if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw busy(file, pid);
+      rmSync(lock, { force: true });
+    }
+  }
+}
+
+function alive(pid: number): boolean {
   try {
-    const st = await handle.stat();
-    if (!st.isFile()) throw new StateStoreError(`State store ${file} is not a regular file: refused`);
-    if ((st.mode & 0o777) !== FILE_MODE) await handle.chmod(FILE_MODE);
-  } finally {
-    await handle.close();
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
-/** Prepares the store file and its lock file for opening: folder 0700, both files 0600, no links. */
-export async function prepareStoreFiles(file: string): Promise<void> {
-  await ensureFolder(dirname(file));
-  await ensurePrivateFile(file);
-  await ensurePrivateFile(lockFileOf(file));
+const busy = (file: string, pid: number): StateStoreError =>
+  new StateStoreError(
+    `State store ${file} is in use by process ${pid} (another import into this inbox?): wait for it to finish. ` +
+      `If no such run is going on, remove ${lockFileOf(file)}`,
+    { code: 'state_busy' },
+  );
+
+/**
+ * Removes what a writer killed in the middle of a merge or of writing the missing list left: its
+ * temporary files (the writer's lock is held, so none of them is being written).
+ */
+export function removeLeftovers(file: string): void {
+  const dir = dirname(file);
+  const name = basename(file);
+  for (const entry of readdirSync(dir)) {
+    if (!entry.startsWith(`${name}.tmp-`) && !entry.startsWith(`${name}-missing.tmp-`)) continue;
+    const path = join(dir, entry);
+    if (lstatSync(path).isFile()) rmSync(path, { force: true });
+  }
 }
 
-/** The store files in a state folder (none when it does not exist). */
-export async function storeFilesIn(dir: string): Promise<string[]> {
+/** The store files (base files) in a state folder (none when it does not exist). */
+export async function storeFilesIn(dir: string, extension = STORE_EXTENSION): Promise<string[]> {
   let names: string[];
   try {
     names = await fsp.readdir(dir);
@@ -120,7 +183,7 @@ export async function storeFilesIn(dir: string): Promise<string[]> {
   }
   const files: string[] = [];
   for (const name of names.sort()) {
-    if (!name.endsWith(STORE_EXTENSION)) continue;
+    if (!name.endsWith(extension)) continue;
     const st = await lstatOrUndefined(join(dir, name));
     if (st?.isFile()) files.push(join(dir, name));
   }
@@ -134,9 +197,9 @@ export async function storeFileExists(file: string): Promise<boolean> {
   return st?.isFile() === true && st.size > 0;
 }
 
-/** Removes a store file and its lock file. */
+/** Removes a store: its base file, log, lock and missing list. */
 export async function removeStoreFiles(file: string): Promise<void> {
-  for (const path of [file, lockFileOf(file)]) {
+  for (const path of [file, logFileOf(file), lockFileOf(file), missingFileOf(file)]) {
     await fsp.rm(path, { force: true });
   }
 }

@@ -1,15 +1,21 @@
 // What `livedesk-import state` and `state forget` need: list the stores at a path, remove them.
-import { entryCount, readStore, storedScope } from './engine.js';
-import { checkStoreFile } from './header.js';
+// Both only read (no lock, nothing created); a damaged file is reported, never changed.
+import { closeSync } from 'node:fs';
+import { BaseFile } from './base.js';
 import {
   StateStoreError,
+  openExisting,
   placeOf,
   removeStoreFiles,
   storeFileExists,
   storeFileOf,
   storeFilesIn,
 } from './files.js';
-import { describeScope, sameScope, scopeRecord, shortAccount, type StoreScope } from './scope.js';
+import { removeLegacyStore, removeLegacyStores } from './legacy.js';
+import { readMissingHead, type MissingHead } from './missing.js';
+import { openBase } from './open.js';
+import { LEGACY_EXTENSION, STORE_EXTENSION, describeScope, sameScope, scopeRecord, shortAccount, type StoreScope } from './scope.js';
+import { StateStore } from './store.js';
 
 export interface StoreDescription {
   file: string;
@@ -19,6 +25,8 @@ export interface StoreDescription {
   account: string;
   contacts: number;
   lastWritten?: Date;
+  /** The last run that read its whole file: when, and how many known contacts it no longer had. */
+  lastComplete?: { at: Date; missing: number };
 }
 
 /** What the stores at `path` (a state folder, or one store file) hold. */
@@ -28,55 +36,69 @@ export async function describeStores(path: string): Promise<StoreDescription[]> 
   const out: StoreDescription[] = [];
   for (const file of files) {
     if (!(await storeFileExists(file))) continue;
-    const d = await readStore(file, (db): StoreDescription | undefined => {
-      const scope = storedScope(db.meta);
-      if (scope === undefined) return undefined;
-      const lw = db.meta.get('lastWritten');
-      const d: StoreDescription = {
-        file,
-        baseUrl: scope.baseUrl,
-        inboxId: scope.inboxId,
-        account: shortAccount(scope.account),
-        contacts: entryCount(db.contacts),
-      };
-      if (typeof lw === 'number') d.lastWritten = new Date(lw);
-      return d;
-    });
-    if (d !== undefined) out.push(d);
+    const base = openBase(file, undefined, false);
+    if (base === undefined) continue;
+    const scope = base.meta.scope;
+    base.close();
+    // The count and the last write include the log since the last merge: open it read-only.
+    const store = await StateStore.openScope(file, scope, { readOnly: true });
+    try {
+      const d: StoreDescription = { file, baseUrl: scope.baseUrl, inboxId: scope.inboxId, account: shortAccount(scope.account), contacts: store.count() };
+      const lw = store.lastWritten();
+      if (lw !== undefined) d.lastWritten = lw;
+      const m: MissingHead | undefined = readMissingHead(file);
+      if (m !== undefined) d.lastComplete = { at: new Date(m.at), missing: m.count };
+      out.push(d);
+    } finally {
+      await store.close();
+    }
   }
   return out;
 }
 
-/** Deletes a scope's store at `path`, or every store there when no scope is given. */
-/** A file LMDB can read that holds a scope: a store this tool wrote. */
-async function isOurStore(file: string): Promise<boolean> {
+/** A file that reads as a base file of ours. */
+function isOurStore(file: string): boolean {
   try {
-    await checkStoreFile(file);
-    return (await readStore(file, (db) => storedScope(db.meta))) !== undefined;
+    const fd = openExisting(file, false);
+    if (fd === undefined) return false;
+    const base = BaseFile.open(fd);
+    if (typeof base === 'string') {
+      closeSync(fd);
+      return false;
+    }
+    base.close();
+    return true;
   } catch {
     return false;
   }
 }
 
+/** Deletes a scope's store at `path`, or every store there when no scope is given. */
 export async function forgetStores(path: string, scope?: StoreScope): Promise<void> {
   const place = await placeOf(path);
   if (scope === undefined) {
     const files = place.kind === 'folder' ? await storeFilesIn(place.dir) : [place.file];
     // Only what is a store of ours: a --state that names the input CSV, or another program's
-    // database in the folder, is never deleted.
-    for (const file of files) if (await isOurStore(file)) await removeStoreFiles(file);
+    // file in the folder, is never deleted.
+    for (const file of files) if (isOurStore(file)) await removeStoreFiles(file);
+    // Stores of the earlier LMDB format in the state folder go too (they are never read).
+    if (place.kind === 'folder') await removeLegacyStores(place.dir);
     return;
   }
   const rec = scopeRecord(scope);
   const file = storeFileOf(place, rec);
+  // This scope's store of the earlier LMDB format, if any, goes too.
+  if (place.kind === 'folder') await removeLegacyStore(file.slice(0, -STORE_EXTENSION.length) + LEGACY_EXTENSION);
   if (!(await storeFileExists(file))) return;
   // A damaged store of this scope's own name (in a folder) is removed too: it can be of no use.
-  if (place.kind === 'folder' && !(await isOurStore(file))) {
+  if (place.kind === 'folder' && !isOurStore(file)) {
     await removeStoreFiles(file);
     return;
   }
-  if (!(await isOurStore(file))) throw new StateStoreError(`${file} is not a livedesk-import state store: not removed`, { code: 'state_not_a_store' });
-  const stored = await readStore(file, (db) => storedScope(db.meta));
+  if (!isOurStore(file)) throw new StateStoreError(`${file} is not a livedesk-import state store: not removed`, { code: 'state_not_a_store' });
+  const base = openBase(file, undefined, false);
+  const stored = base?.meta.scope;
+  base?.close();
   if (stored !== undefined && !sameScope(stored, rec)) {
     throw new StateStoreError(
       `State store ${file} belongs to ${describeScope(stored)}, not to ${describeScope(rec)}: not removed`,

@@ -74,9 +74,9 @@ export function scopeFileName(s: ScopeRecord): string {
   return `${safe(host, 60)}-inbox-${safe(s.inboxId, 20)}-${id}${STORE_EXTENSION}`;
 }
 
-export const STORE_EXTENSION = '.lmdb';
-/** LMDB's lock file beside a store file (MDB_NOSUBDIR). */
-export const lockFileOf = (file: string): string => `${file}-lock`;
+export const STORE_EXTENSION = '.store';
+/** What versions before the store format of our own wrote (LMDB): never read, see legacy.ts. */
+export const LEGACY_EXTENSION = '.lmdb';
 
 /**
  * Where stores live by default: `$XDG_STATE_HOME/livedesk-import/`, or

@@ -11,13 +11,22 @@ export class SeenSet {
   /** nums[0..sortedUpTo) is sorted and without repeats. */
   private sortedUpTo = 0;
   private readonly others = new Set<string>();
+  private lastAdded: string | undefined;
 
   add(id: string): void {
+    // A row's keys lead to the same contact two or three times in a row: keep one mark.
+    if (id === this.lastAdded) return;
+    this.lastAdded = id;
     if (NUMERIC_ID.test(id)) {
       if (this.n === this.nums.length) {
-        const bigger = new Float64Array(this.nums.length * 2);
-        bigger.set(this.nums);
-        this.nums = bigger;
+        // Full: a contact is marked once by its row's look-up and again by its outcome, so the
+        // repeats go first (sorted in place); the array grows only when that did not free a quarter.
+        this.settle();
+        if (this.n * 4 > this.nums.length * 3) {
+          const bigger = new Float64Array(this.nums.length * 2);
+          bigger.set(this.nums.subarray(0, this.n));
+          this.nums = bigger;
+        }
       }
       this.nums[this.n++] = Number(id);
     } else {
@@ -58,6 +67,7 @@ export class SeenSet {
     this.nums = new Float64Array(1024);
     this.n = 0;
     this.sortedUpTo = 0;
+    this.lastAdded = undefined;
     this.others.clear();
   }
 }

@@ -1,120 +1,117 @@
 // The state store: what LiveDesk holds from us, per base URL + account + inbox (issue 13).
 //
-// One LMDB file per scope (docs/state-store.md says why LMDB, with the measurement; engine.ts
-// has the layout). Reads are synchronous, from the memory map. Writes are LMDB's asynchronous batches: every write
-// made in one event turn commits in one transaction (so a contact and its key entries never part),
-// and `commit()` waits until they are committed and flushed. Until a batch commits, its writes sit
-// in a small overlay here, so a look-up right after `record()` already sees them.
+// A file format of our own (docs/state-store.md says why, with the measurement): an immutable base
+// file sorted by key hash, read with pread, and a log of the answers since, appended and replayed
+// at open; the two are merged into a new base at close (and on the way, past a size). Look-ups
+// read the log's tables first (what was answered last), then the base; every hit is checked
+// against the record's own text, so hashes never make an answer wrong.
 //
-// Only LiveDesk's answers go in (the caller's job); a crash leaves the file at its last committed
-// transaction: behind, never ahead, never corrupt (LMDB's copy-on-write B-tree and meta pages).
+// Only LiveDesk's answers go in (the caller's job); a kill -9 leaves the log with whole entries
+// (a torn last one is ignored) and the base as it was or as merged: behind, never ahead, never corrupt.
+import type { BaseFile } from './base.js';
+import { rmSync } from 'node:fs';
+import { StateStoreError, logFileOf } from './files.js';
 import {
-  FIELD,
-  FORMAT,
   KINDS,
-  entryCount,
-  indexKey,
+  KIND_NO,
+  TYPE_FORGET,
+  TYPE_RECORD,
+  decode,
+  decodeId,
+  encode,
   normalizeKey,
-  openDbs,
-  openEnv,
-  storedScope,
+  recType,
   toContact,
+  wellFormed,
   type ContactKeys,
-  type Dbs,
   type FoundContacts,
-  type KeyKind,
   type KnownContact,
-  type Tuple,
-} from './engine.js';
-import { StateStoreError, placeOf, prepareStoreFiles, storeFileExists, storeFileOf } from './files.js';
-import { checkStoreFile } from './header.js';
+  type Rec,
+} from './format.js';
+import type { LogFile } from './log.js';
 import { describeStores, forgetStores, type StoreDescription } from './manage.js';
-import { describeScope, sameScope, scopeRecord, type ScopeRecord, type StoreScope } from './scope.js';
+import { writeBase } from './merge.js';
+import { missingContacts, readMissingHead, writeMissing, type MissingHead } from './missing.js';
+import { createLog, newToken, openBase, openFiles } from './open.js';
+import { scopeRecord, type ScopeRecord, type StoreScope } from './scope.js';
 import { SeenSet } from './seen.js';
-import type { RootDatabase } from 'lmdb';
+import { StoreView } from './view.js';
 
 export { defaultStatePath, type StoreScope } from './scope.js';
 export { StateStoreError } from './files.js';
-export type { ContactKeys, FoundContacts, KeyKind, KnownContact } from './engine.js';
+export type { ContactKeys, FoundContacts, KeyKind, KnownContact } from './format.js';
 export type { StoreDescription } from './manage.js';
 
-/** A write not yet committed: its generation (one per record()/forgetContact() call) and value. */
-interface Pending<T> {
-  gen: number;
-  v: T | null;
+/** How many of the latest look-ups `markSeen` recognises by their place in the base file. */
+const RECENT = 16;
+/** Past this many entries in the log's tables (16 MB of slots), a commit merges. */
+const MERGE_ENTRIES = 1_200_000;
+/** …or past this many bytes of log (its offsets are 32-bit). */
+const MERGE_BYTES = 512 << 20;
+
+export interface OpenOptions {
+  /** Read without writing anything, nor creating or locking anything (dry runs, `state export`). */
+  readOnly?: boolean;
+  /** Merge at a commit once the log's tables hold this many entries (default 1.2M; tests use less). */
+  mergeAfter?: number;
 }
 
 export class StateStore {
   private readonly seen = new SeenSet();
-  private readonly pendingContacts = new Map<string, Pending<Tuple>>();
-  private readonly pendingKeys = new Map<string, Pending<string>>();
-  private gen = 0;
-  private settledGen = 0;
-  private last: Promise<unknown> | undefined;
-  private failure: unknown;
+  /** The last contacts `find()` read from the base file, and their records' places (for `markSeen`). */
+  private readonly recentIds: string[] = new Array<string>(RECENT).fill('');
+  private readonly recentOffs = new Float64Array(RECENT);
+  private recentAt = 0;
+  private readonly view: StoreView;
   private known: number;
   private lastWrittenAt: number | undefined;
-  private lastWrittenStored: number | undefined;
+  private failure: unknown;
   private closed = false;
-  private sweepQueued = false;
-  private readonly onFail = (error: unknown): void => {
-    this.failure ??= error;
-  };
 
   private constructor(
-    /** The store file of this scope. */
+    /** The base file of this scope. */
     readonly file: string,
     readonly scope: ScopeRecord,
-    private readonly env: RootDatabase,
-    private readonly db: Dbs,
+    base: BaseFile | undefined,
+    log: LogFile | undefined,
+    private readonly readOnly: boolean,
+    private readonly release: () => void,
+    private readonly mergeAfter: number,
   ) {
-    this.known = entryCount(db.contacts);
-    const lw = db.meta.get('lastWritten');
-    this.lastWrittenAt = typeof lw === 'number' ? lw : undefined;
-    this.lastWrittenStored = this.lastWrittenAt;
+    this.view = new StoreView(base, log);
+    this.known = base?.meta.contacts ?? 0;
+    this.lastWrittenAt = base?.meta.lastWritten;
+    log?.replay((buf, at, off) => {
+      const id = decodeId(buf, at);
+      const had = this.view.current(id) !== undefined;
+      const rec = recType(buf, at) === TYPE_RECORD;
+      this.view.apply(buf, at, off);
+      if (rec && !had) this.known++;
+      if (!rec && had) this.known--;
+      const t = buf.readDoubleLE(at + 8);
+      if (this.lastWrittenAt === undefined || t > this.lastWrittenAt) this.lastWrittenAt = t;
+    });
   }
 
   /**
-   * Opens (or creates) the store of `scope` at `path`: a folder (one file per scope inside) or a
+   * Opens (or creates) the store of `scope` at `path`: a folder (one store per scope inside) or a
    * file of its own. Folders are created 0700, files 0600; a symbolic link is refused, and so is a
-   * file that holds another scope.
+   * file that is not a store or holds another scope. Read-only: nothing is created (no store: empty).
    */
-  static async open(path: string, scope: StoreScope): Promise<StateStore> {
-    const rec = scopeRecord(scope);
-    const file = storeFileOf(await placeOf(path), rec);
-    // Look before touching: a file that is not a store is refused unchanged (mode included).
-    if (await storeFileExists(file)) await checkStoreFile(file);
-    await prepareStoreFiles(file);
-    const env = openEnv(file, false);
+  static open(path: string, scope: StoreScope, options: OpenOptions = {}): Promise<StateStore> {
+    return StateStore.openScope(path, scopeRecord(scope), options);
+  }
+
+  /** The same, for a scope as stored (its account already a hash). */
+  static async openScope(path: string, rec: ScopeRecord, options: OpenOptions = {}): Promise<StateStore> {
+    const readOnly = options.readOnly === true;
+    const f = await openFiles(path, rec, !readOnly);
     try {
-      const db = openDbs(env);
-      const format = db.meta.get('format');
-      if (typeof format === 'number' && format > FORMAT) {
-        throw new StateStoreError(
-          `State store ${file} was written by a newer livedesk-import (format ${format}): refused`,
-        );
-      }
-      const stored = storedScope(db.meta);
-      if (stored === undefined) {
-        if (entryCount(db.contacts) > 0) {
-          throw new StateStoreError(`State store ${file} has contacts but no scope: refused`);
-        }
-        await Promise.all([
-          db.meta.put('format', FORMAT),
-          db.meta.put('created', Date.now()),
-          db.meta.put('scope', rec),
-        ]);
-        await env.flushed;
-      } else if (!sameScope(stored, rec)) {
-        throw new StateStoreError(
-          `State store ${file} belongs to ${describeScope(stored)}, not to ${describeScope(rec)}: ` +
-            'choose another --state file, or remove this one with `livedesk-import state forget`',
-          { code: 'state_other_scope' },
-        );
-      }
-      return new StateStore(file, rec, env, db);
+      return new StateStore(f.file, rec, f.base, f.log, readOnly, f.release, options.mergeAfter ?? MERGE_ENTRIES);
     } catch (error) {
-      await env.close();
+      f.base?.close();
+      f.log?.close();
+      f.release();
       throw error;
     }
   }
@@ -122,37 +119,39 @@ export class StateStore {
   /**
    * The contacts holding each of these keys (identifier exact, email case-insensitive, phone
    * exact). The store keeps each key on one contact only (`record()` moves it), so a key the first
-   * contact found also holds is answered without another look-up: a known row costs two reads.
+   * contact found also holds is answered without another look-up.
    */
   find(keys: ContactKeys): FoundContacts {
     this.assertOpen();
     const out: FoundContacts = {};
-    let t1: Tuple | undefined;
+    let r1: Rec | undefined;
     let c1: KnownContact | undefined;
-    let t2: Tuple | undefined;
+    let r2: Rec | undefined;
     let c2: KnownContact | undefined;
     for (const kind of KINDS) {
       const raw = keys[kind];
       if (raw === undefined || raw === '') continue;
       const value = normalizeKey(kind, raw);
-      const f = FIELD[kind];
-      if (t1 !== undefined && t1[f] === value) {
+      const k = KIND_NO[kind];
+      if (r1 !== undefined && r1.keys[k] === value) {
         out[kind] = c1;
         continue;
       }
-      if (t2 !== undefined && t2[f] === value) {
+      if (r2 !== undefined && r2.keys[k] === value) {
         out[kind] = c2;
         continue;
       }
-      const id = this.idOf(kind, value);
-      if (id === undefined) continue;
-      const t = this.tupleOf(id);
-      // The contact's own record has the last word: an index entry it does not back is stale.
-      if (t === undefined || t[f] !== value) continue;
-      const c = toContact(id, t);
+      const r = this.view.holder(k, value);
+      if (r === undefined) continue;
+      if (r.off >= 0) {
+        this.recentAt = (this.recentAt + 1) % RECENT;
+        this.recentIds[this.recentAt] = r.id;
+        this.recentOffs[this.recentAt] = r.off;
+      }
+      const c = toContact(r);
       out[kind] = c;
-      if (t1 === undefined) [t1, c1] = [t, c];
-      else [t2, c2] = [t, c];
+      if (r1 === undefined) [r1, c1] = [r, c];
+      else [r2, c2] = [r, c];
     }
     return out;
   }
@@ -160,87 +159,117 @@ export class StateStore {
   /** A contact by its LiveDesk ID. */
   get(id: string): KnownContact | undefined {
     this.assertOpen();
-    const t = this.tupleOf(String(id));
-    return t === undefined ? undefined : toContact(String(id), t);
+    const r = this.view.current(wellFormed(String(id)));
+    return r === undefined ? undefined : toContact(r);
   }
 
   /**
-   * What LiveDesk answered for a contact (created/found/updated): replaces its record and its key
-   * index entries; a key another contact held moves to this one. Durable at the next `commit()`.
+   * What LiveDesk answered for a contact (created/found/updated): replaces its record; a key
+   * another contact held moves to this one (that contact's record loses it, in the same log entry).
+   * Durable at the next `commit()`.
    */
   record(c: KnownContact): void {
-    const id = String(c.id);
+    const id = wellFormed(String(c.id));
     if (id === '') throw new TypeError('state store: record() needs a contact ID');
     if (typeof c.fingerprint !== 'string') throw new TypeError('state store: record() needs a fingerprint');
-    const g = this.beginWrite();
+    const log = this.beginWrite();
     const now = Date.now();
-    const next: Tuple = [
-      c.fingerprint,
-      c.identifier === undefined || c.identifier === '' ? null : c.identifier,
-      c.email === undefined || c.email === '' ? null : c.email.toLowerCase(),
-      c.phone_number === undefined || c.phone_number === '' ? null : c.phone_number,
-      now,
-    ];
-    const old = this.tupleOf(id);
-    for (const kind of KINDS) {
-      const f = FIELD[kind];
-      const was = old?.[f] ?? null;
-      const is = next[f];
-      if (was !== null && was !== is) {
-        const key = indexKey(kind, was);
-        if (this.idAt(key) === id) this.writeKey(g, key, null);
-      }
-      if (is === null) continue;
-      const key = indexKey(kind, is);
-      const holder = this.idAt(key);
-      if (holder === id) continue;
-      if (holder !== undefined) {
-        // LiveDesk keeps keys unique: the other contact no longer holds this one.
-        const other = this.tupleOf(holder);
-        if (other !== undefined && other[f] === is) {
-          const changed = other.slice() as Tuple;
-          changed[f] = null;
-          this.writeContact(g, holder, changed);
-        }
-      }
-      this.writeKey(g, key, id);
+    const key = (v: string | undefined, kind: 'identifier' | 'email' | 'phone_number'): string | null =>
+      v === undefined || v === '' ? null : normalizeKey(kind, v);
+    const next: Rec['keys'] = [id, key(c.identifier, 'identifier'), key(c.email, 'email'), key(c.phone_number, 'phone_number')];
+    const had = this.view.current(id) !== undefined;
+    // LiveDesk keeps keys unique: a contact that held one of these no longer does.
+    const losers = new Map<string, Rec>();
+    for (let k = 1; k <= 3; k++) {
+      const v = next[k];
+      if (v === null || v === undefined) continue;
+      const holder = this.view.holder(k, v);
+      if (holder === undefined || holder.id === id) continue;
+      const loser = losers.get(holder.id) ?? holder;
+      loser.keys[k] = null;
+      losers.set(holder.id, loser);
     }
-    this.writeContact(g, id, next);
-    if (old === undefined) this.known++;
-    this.endWrite(g, now);
+    try {
+      log.begin();
+      for (const l of losers.values()) this.append(log, TYPE_RECORD, now, l.id, l.fingerprint, l.keys);
+      this.append(log, TYPE_RECORD, now, id, wellFormed(c.fingerprint), next);
+      log.finish();
+    } catch (error) {
+      throw this.writeFailed(error);
+    }
+    if (!had) this.known++;
+    this.lastWrittenAt = now;
   }
 
   /** LiveDesk said 404: the contact is gone. */
   forgetContact(id: string): void {
-    id = String(id);
-    const old = this.tupleOf(id);
-    if (old === undefined) return;
-    const g = this.beginWrite();
-    for (const kind of KINDS) {
-      const v = old[FIELD[kind]];
-      if (v === null) continue;
-      const key = indexKey(kind, v);
-      if (this.idAt(key) === id) this.writeKey(g, key, null);
+    id = wellFormed(String(id));
+    if (this.view.current(id) === undefined) return;
+    const log = this.beginWrite();
+    const now = Date.now();
+    try {
+      log.begin();
+      this.append(log, TYPE_FORGET, now, id, '', [id, null, null, null]);
+      log.finish();
+    } catch (error) {
+      throw this.writeFailed(error);
     }
-    this.writeContact(g, id, null);
     this.known--;
-    this.endWrite(g, Date.now());
+    this.lastWrittenAt = now;
   }
 
-  /** Marks a contact as present in tonight's file (this session only; nothing is written). */
+  /**
+   * Marks a contact as present in tonight's file (this session only; `saveMissing()` keeps the
+   * rest). A contact `find()` just read from the base file is marked by its record's place there
+   * (a bit); any other goes into the seen set by ID.
+   */
   markSeen(id: string): void {
-    this.seen.add(String(id));
+    id = String(id);
+    const base = this.view.base;
+    if (base !== undefined) {
+      // Newest first: a row's outcome comes right after its look-up.
+      for (let k = 0, i = this.recentAt; k < RECENT; k++, i = (i + RECENT - 1) % RECENT) {
+        if (this.recentIds[i] === id) return base.markSeen(this.recentOffs[i]!);
+      }
+    }
+    this.seen.add(id);
   }
 
   /** How many of the scope's contacts were not marked seen in this session. */
   unseenCount(): number {
     let n = 0;
-    for (const id of this.ids()) if (!this.seen.has(id)) n++;
+    for (const _ of this.unseenIds()) n++;
     return n;
   }
 
   *unseen(): Iterable<KnownContact> {
-    for (const c of this.entries()) if (!this.seen.has(c.id)) yield c;
+    this.assertOpen();
+    for (const r of this.view.records()) if (!this.isSeen(r)) yield toContact(decode(r.buf, r.at));
+  }
+
+  /**
+   * After a run that read its whole file: keeps the list of the contacts it did not mark seen (the
+   * contacts that file no longer had), for `state export --missing`. Returns how many.
+   */
+  async saveMissing(): Promise<number> {
+    this.assertOpen();
+    if (this.readOnly) throw new Error('state store opened read-only');
+    try {
+      return await writeMissing(this.file, this.unseenIds());
+    } catch (error) {
+      throw this.writeFailed(error);
+    }
+  }
+
+  /** The contacts the last complete run's file no longer had (still known), and when that run was. */
+  missing(): { head: MissingHead | undefined; contacts: AsyncIterable<KnownContact> } {
+    this.assertOpen();
+    return { head: readMissingHead(this.file), contacts: missingContacts(this.file, (id) => this.get(id)) };
+  }
+
+  /** Is there a store of this scope on disk (a read-only open of a scope never written: no)? */
+  get exists(): boolean {
+    return this.view.base !== undefined;
   }
 
   /** How many contacts the store knows in this scope. */
@@ -252,47 +281,50 @@ export class StateStore {
     return this.lastWrittenAt === undefined ? undefined : new Date(this.lastWrittenAt);
   }
 
-  /** Every contact of the scope, in ID order (as text), with writes not yet committed included. */
+  /** Every contact of the scope, in the order the store learned them, writes not yet committed included. */
   *entries(): Iterable<KnownContact> {
     this.assertOpen();
-    const overlay = new Map(this.pendingContacts);
-    for (const { key, value } of this.db.contacts.getRange()) {
-      const p = overlay.get(key);
-      if (p !== undefined) {
-        overlay.delete(key);
-        if (p.v !== null) yield toContact(key, p.v);
-      } else {
-        yield toContact(key, value);
-      }
-    }
-    for (const [id, p] of overlay) if (p.v !== null) yield toContact(id, p.v);
+    for (const r of this.view.records()) yield toContact(decode(r.buf, r.at));
   }
 
-  /** Makes everything recorded so far durable (committed and flushed to disk). */
+  /** Makes everything recorded so far durable (written and fdatasync'ed); merges past a size. */
   async commit(): Promise<void> {
     this.assertOpen();
-    if (this.lastWrittenAt !== undefined && this.lastWrittenAt !== this.lastWrittenStored) {
-      this.lastWrittenStored = this.lastWrittenAt;
-      this.track(this.db.meta.put('lastWritten', this.lastWrittenAt));
-    }
-    const last = this.last;
-    if (last !== undefined) await last.catch(() => undefined);
-    await this.env.flushed;
-    if (this.failure !== undefined) {
-      throw new StateStoreError(
-        `State store ${this.file} could not be written: ${(this.failure as Error)?.message ?? this.failure}`,
-        { cause: this.failure, code: 'state_write' },
-      );
+    if (this.readOnly || this.view.log === undefined) return;
+    this.throwIfFailed();
+    try {
+      await this.view.log.sync();
+      const log = this.view.log;
+      if (log !== undefined && (this.view.logEntries > this.mergeAfter || log.bytes > MERGE_BYTES)) {
+        // Not while another commit's fdatasync runs on the log: the merge closes it.
+        await log.idle();
+        if (this.view.log === log) this.merge(true);
+      }
+    } catch (error) {
+      throw this.writeFailed(error);
     }
   }
 
+  /** Commits, merges the log into a new base file, and closes. */
   async close(): Promise<void> {
     if (this.closed) return;
     try {
-      await this.commit();
+      if (!this.readOnly && this.view.log !== undefined) {
+        await this.commit();
+        await this.view.log?.idle();
+        try {
+          if (this.view.ids.size > 0) this.merge(false);
+          // Nothing written tonight: the empty log goes, the base stays as it was.
+          else rmSync(logFileOf(this.file), { force: true });
+        } catch (error) {
+          throw this.writeFailed(error);
+        }
+      }
     } finally {
       this.closed = true;
-      await this.env.close();
+      this.view.base?.close();
+      this.view.log?.close();
+      this.release();
     }
   }
 
@@ -306,94 +338,83 @@ export class StateStore {
     return describeStores(path);
   }
 
+  // ── the writes ─────────────────────────────────────────────────────────────────────────────
+
+  private append(log: LogFile, type: number, now: number, id: string, fp: string, keys: Rec['keys']): void {
+    const bytes = encode(type, now, id, fp, keys[1], keys[2], keys[3]);
+    const off = log.add(bytes);
+    this.view.apply(bytes, 0, off);
+  }
+
+  /** The base and the log become a new base file; `again`: a new log follows (the store stays open). */
+  private merge(again: boolean): void {
+    const log = this.view.log!;
+    log.flush();
+    const meta = {
+      scope: this.scope,
+      created: this.view.base?.meta.created ?? Date.now(),
+      ...(this.lastWrittenAt === undefined ? {} : { lastWritten: this.lastWrittenAt }),
+      token: newToken(),
+      mergedLog: log.meta.token,
+    };
+    writeBase(this.file, meta, {
+      base: this.view.base,
+      log,
+      superseded: (buf, at) => this.view.superseded(buf, at),
+      // The old base's seen marks are by place: they go into the seen set by ID before it goes.
+      visitBase: (buf, at, off) => {
+        if (this.view.base?.isSeen(off)) this.seen.add(decodeId(buf, at));
+      },
+      latest: (buf, at, off) => this.view.isLatest(buf, at, off),
+    });
+    // The new base holds everything: the old files may go (a crash before this point leaves the
+    // old log beside the new base, recognised by its token and dropped at the next open).
+    this.view.base?.close();
+    log.close();
+    this.recentIds.fill('');
+    this.view.reset(undefined, undefined);
+    const base = openBase(this.file, this.scope, true)!;
+    if (!again) rmSync(logFileOf(this.file), { force: true });
+    this.view.reset(base, again ? createLog(this.file, base) : undefined);
+  }
+
+  private beginWrite(): LogFile {
+    this.assertOpen();
+    if (this.readOnly || this.view.log === undefined) throw new Error(`state store ${this.file} is opened read-only`);
+    this.throwIfFailed();
+    return this.view.log;
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.writeFailed(this.failure);
+  }
+
+  private writeFailed(error: unknown): StateStoreError {
+    if (error instanceof StateStoreError) return error;
+    this.failure ??= error;
+    return new StateStoreError(`State store ${this.file} could not be written: ${(error as Error)?.message ?? error}`, {
+      cause: error,
+      code: 'state_write',
+    });
+  }
+
+  private *unseenIds(): Iterable<string> {
+    this.assertOpen();
+    for (const r of this.view.records()) if (!this.isSeen(r)) yield decodeId(r.buf, r.at);
+  }
+
+  /** Marked seen: by its place in the base file, or by ID (a base record the log replaced since counts by its old place). */
+  private isSeen(r: { buf: Buffer; at: number; off: number; inBase: boolean }): boolean {
+    const base = this.view.base;
+    if (r.inBase && base?.isSeen(r.off)) return true;
+    const id = decodeId(r.buf, r.at);
+    if (this.seen.has(id)) return true;
+    if (r.inBase || base === undefined) return false;
+    const old = this.view.baseOffset(id);
+    return old !== undefined && base.isSeen(old);
+  }
+
   private assertOpen(): void {
     if (this.closed) throw new Error(`state store ${this.file} is closed`);
   }
-
-  private *ids(): Iterable<string> {
-    this.assertOpen();
-    const overlay = new Map(this.pendingContacts);
-    for (const id of this.db.contacts.getKeys()) {
-      const p = overlay.get(id);
-      if (p !== undefined) {
-        overlay.delete(id);
-        if (p.v !== null) yield id;
-      } else {
-        yield id;
-      }
-    }
-    for (const [id, p] of overlay) if (p.v !== null) yield id;
-  }
-
-  private tupleOf(id: string): Tuple | undefined {
-    const p = this.pendingContacts.get(id);
-    if (p !== undefined) return p.v ?? undefined;
-    return this.db.contacts.get(id);
-  }
-
-  private idAt(key: string): string | undefined {
-    const p = this.pendingKeys.get(key);
-    if (p !== undefined) return p.v ?? undefined;
-    return this.db.keys.get(key);
-  }
-
-  private idOf(kind: KeyKind, value: string): string | undefined {
-    return this.idAt(indexKey(kind, value));
-  }
-
-  private beginWrite(): number {
-    this.assertOpen();
-    if (this.failure !== undefined) {
-      throw new StateStoreError(`State store ${this.file} could not be written`, {
-        cause: this.failure,
-        code: 'state_write',
-      });
-    }
-    return ++this.gen;
-  }
-
-  private track(p: Promise<unknown>): void {
-    p.catch(this.onFail);
-    this.last = p;
-  }
-
-  private writeContact(gen: number, id: string, t: Tuple | null): void {
-    this.pendingContacts.set(id, { gen, v: t });
-    this.track(t === null ? this.db.contacts.remove(id) : this.db.contacts.put(id, t));
-  }
-
-  private writeKey(gen: number, key: string, id: string | null): void {
-    this.pendingKeys.set(key, { gen, v: id });
-    this.track(id === null ? this.db.keys.remove(key) : this.db.keys.put(key, id));
-  }
-
-  private endWrite(gen: number, now: number): void {
-    this.lastWrittenAt = now;
-    if (this.lastWrittenStored === undefined || now - this.lastWrittenStored >= 1000) {
-      this.lastWrittenStored = now;
-      this.track(this.db.meta.put('lastWritten', now));
-    }
-    // Every write of this call went into this event turn's transaction: when its last one
-    // commits, they all have, and the overlay entries of this generation can go.
-    this.last!.then(() => this.settle(gen), () => undefined);
-  }
-
-  private settle(gen: number): void {
-    if (gen > this.settledGen) this.settledGen = gen;
-    if (this.sweepQueued) return;
-    // A transaction's promises resolve together: sweep once, after all of their callbacks.
-    this.sweepQueued = true;
-    queueMicrotask(this.sweep);
-  }
-
-  private readonly sweep = (): void => {
-    this.sweepQueued = false;
-    if (this.settledGen >= this.gen) {
-      this.pendingContacts.clear();
-      this.pendingKeys.clear();
-      return;
-    }
-    for (const [k, p] of this.pendingContacts) if (p.gen <= this.settledGen) this.pendingContacts.delete(k);
-    for (const [k, p] of this.pendingKeys) if (p.gen <= this.settledGen) this.pendingKeys.delete(k);
-  };
 }

@@ -62,6 +62,8 @@ export interface ReportSummary {
   created: number;
   existing: number;
   updated: number;
+  /** Settled by the state store, nothing sent (optional: older summaries lack it). */
+  unchanged?: number;
   failed: number;
   skipped: number;
   notSent: number;

@@ -64,13 +64,15 @@ function tiles(s: ReportSummary): Tile[] {
     out.push({ key: 'created', label: 'created', value: s.created, tone: 'good' });
     out.push({ key: 'existing', label: 'already in LiveDesk', value: s.existing });
     if (s.updated > 0) out.push({ key: 'updated', label: 'updated', value: s.updated, tone: 'good' });
+    if ((s.unchanged ?? 0) > 0) out.push({ key: 'unchanged', label: 'unchanged (not sent)', value: s.unchanged ?? 0, tone: 'muted' });
     // From the codes, not failed − invalid: a resumed run's invalid count is this run's only.
     let sendFailed = 0;
     for (const [code, n] of Object.entries(s.byError)) if (!isData(code)) sendFailed += n ?? 0;
     if (sendFailed > 0) out.push({ key: 'send-failed', label: 'failed when sent', value: sendFailed, tone: 'bad' });
-  } else if (s.wouldCreate > 0 || s.existing > 0 || (s.requests ?? 0) > 0) {
+  } else if (s.wouldCreate > 0 || s.existing > 0 || (s.unchanged ?? 0) > 0 || (s.requests ?? 0) > 0) {
     out.push({ key: 'would-create', label: 'would be created', value: s.wouldCreate, tone: 'good' });
     out.push({ key: 'existing', label: 'already in LiveDesk', value: s.existing });
+    if ((s.unchanged ?? 0) > 0) out.push({ key: 'unchanged', label: 'unchanged (not sent)', value: s.unchanged ?? 0, tone: 'muted' });
     if ((s.conflict ?? 0) > 0) out.push({ key: 'conflict', label: 'conflict with another contact', value: s.conflict ?? 0, tone: 'bad' });
   }
   out.push({ key: 'skipped', label: 'empty rows skipped', value: s.skipped, tone: 'muted' });

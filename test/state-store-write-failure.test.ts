@@ -1,0 +1,56 @@
+// The state store when the disk refuses a write (a full disk): the call that hit it, and every
+// later record() and commit(), throw StateStoreError `state_write`; what was committed before is
+// intact. node:fs's writeSync is wrapped to fail on demand (ENOSPC), as a full disk would.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+
+const disk = vi.hoisted(() => ({ full: false }));
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs')>();
+  const writeSync = ((...args: Parameters<typeof fs.writeSync>) => {
+    if (disk.full) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    return (fs.writeSync as (...a: unknown[]) => number)(...args);
+  }) as typeof fs.writeSync;
+  return { ...fs, writeSync, default: { ...fs, writeSync } };
+});
+
+const { StateStore } = await import('../src/state/store.js');
+
+const root = mkdtempSync('/tmp/state-full-');
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const SCOPE = { baseUrl: 'https://desk.example.com', apiKey: 'key-1', inboxId: 7 };
+
+describe('StateStore: a full disk', () => {
+  it('throws state_write on commit, then on every record() and commit(); what was committed before stays', async () => {
+    const dir = join(root, 'a') + '/';
+    const s = await StateStore.open(dir, SCOPE);
+    s.record({ id: '1', fingerprint: 'f', email: 'kept@x.example' });
+    await s.commit();
+    s.record({ id: '2', fingerprint: 'f', email: 'lost@x.example' });
+    disk.full = true;
+    await expect(s.commit()).rejects.toMatchObject({ code: 'state_write' });
+    disk.full = false;
+    expect(() => s.record({ id: '3', fingerprint: 'f' })).toThrow(expect.objectContaining({ code: 'state_write' }));
+    await expect(s.commit()).rejects.toMatchObject({ code: 'state_write' });
+    await expect(s.close()).rejects.toMatchObject({ code: 'state_write' });
+    const t = await StateStore.open(dir, SCOPE);
+    expect(t.find({ email: 'kept@x.example' }).email?.id).toBe('1');
+    expect(t.find({ email: 'lost@x.example' })).toEqual({});
+    await t.close();
+  });
+
+  it('a merge that cannot be written leaves the base and the log as they were', async () => {
+    const dir = join(root, 'b') + '/';
+    const s = await StateStore.open(dir, SCOPE);
+    for (let i = 0; i < 20; i++) s.record({ id: String(i), fingerprint: 'f', email: `p${i}@x.example` });
+    await s.commit();
+    disk.full = true;
+    await expect(s.close()).rejects.toMatchObject({ code: 'state_write' });
+    disk.full = false;
+    const t = await StateStore.open(dir, SCOPE);
+    expect(t.count()).toBe(20);
+    expect(t.find({ email: 'p19@x.example' }).email?.id).toBe('19');
+    await t.close();
+  });
+});
