@@ -2,7 +2,7 @@
 // Nothing logged ever carries credentials: they live only inside the HTTP client, and the
 // redact paths below are a second guard should a request object ever be logged.
 import pino, { type Logger } from 'pino';
-import { openSync } from 'node:fs';
+import { openAppend } from './sinks/private-file.js';
 import type { LogLevel } from './options.js';
 
 export type { Logger };
@@ -40,6 +40,32 @@ function humanLines(out: NodeJS.WritableStream): pino.DestinationStream {
   };
 }
 
+/**
+ * The log file's lines. A write that fails (a full disk) is said once on stderr and the file is
+ * written no more: the run goes on, since the journal and the output files are its record, and a
+ * log call must never throw into the pipeline.
+ */
+function fileLines(path: string, fd: number, human: NodeJS.WritableStream): pino.DestinationStream {
+  const dest = pino.destination({ dest: fd, sync: true });
+  let broken = false;
+  const fail = (e: Error): void => {
+    if (broken) return;
+    broken = true;
+    human.write(`ERROR: cannot write the log file ${path} (${(e as NodeJS.ErrnoException).code ?? e.message}); nothing more is written to it, the import goes on\n`);
+  };
+  dest.on('error', fail);
+  return {
+    write(line: string): void {
+      if (broken) return;
+      try {
+        dest.write(line);
+      } catch (e) {
+        fail(e as Error);
+      }
+    },
+  };
+}
+
 export function createLogger(setup: LogSetup): Logger {
   if (setup.level === 'silent') return pino({ level: 'silent' });
   const humanLevel: pino.Level = setup.level ?? 'warn';
@@ -47,10 +73,10 @@ export function createLogger(setup: LogSetup): Logger {
   const streams: pino.StreamEntry[] = [{ level: humanLevel, stream: human }];
   if (setup.file) {
     // Appended to, never replaced: a resumed run's lines follow the stopped run's, and a nightly
-    // job keeps its history. 0600 and synchronous: the log holds people's data, and must be
-    // complete when we exit.
-    const fd = openSync(setup.file, 'a', 0o600);
-    streams.push({ level: setup.level ?? 'info', stream: pino.destination({ dest: fd, sync: true }) });
+    // job keeps its history. 0600 (a file logrotate made 0644 is made private) and never through a
+    // link; synchronous: the log holds people's data, and must be complete when we exit.
+    const fd = openAppend(setup.file, '--log-file', true);
+    streams.push({ level: setup.level ?? 'info', stream: fileLines(setup.file, fd, setup.human) });
   }
   // pino filters by its own level before the streams do, so it must let the most verbose through.
   const minLevel = streams.reduce<string>(

@@ -30,8 +30,10 @@ export type StopProgress = () => void;
 /** The numbers a progress display shows, taken from the running summary. */
 export interface ProgressSnapshot {
   dryRun: boolean;
-  /** Share of the file read, 0..1. */
+  /** Share of the file read, 0..1; 0 when the size is unknown (a pipe: see `sized`). */
   share: number;
+  /** False when the input's size is unknown (standard input, a FIFO): no share, bar or ETA. */
+  sized: boolean;
   rows: number;
   /** Rows with an outcome (a dry run: rows checked). */
   done: number;
@@ -49,8 +51,9 @@ export function snapshot(p: ProgressSource): ProgressSnapshot {
   // A dry run without look-ups settles every row as it is read; with look-ups (or live) a row is
   // done when its outcome is counted.
   const done = s.dryRun && s.requests === 0 ? s.rows : settled;
-  const share = p.fileBytes > 0 ? Math.min(1, p.bytesRead() / p.fileBytes) : 1;
-  return { dryRun: s.dryRun, share, rows: s.rows, done, created: s.created, existing, failed: s.failed, valid: s.valid };
+  const sized = p.fileBytes > 0;
+  const share = sized ? Math.min(1, p.bytesRead() / p.fileBytes) : 0;
+  return { dryRun: s.dryRun, share, sized, rows: s.rows, done, created: s.created, existing, failed: s.failed, valid: s.valid };
 }
 
 /**
@@ -58,7 +61,7 @@ export function snapshot(p: ProgressSource): ProgressSnapshot {
  * the file read (rows read ÷ share = rows in the file), so no second pass over the file is needed.
  */
 export function etaSeconds(snap: ProgressSnapshot, rowsPerSecond: number): number | undefined {
-  if (!(rowsPerSecond > 0) || snap.rows === 0 || snap.share <= 0) return undefined;
+  if (!snap.sized || !(rowsPerSecond > 0) || snap.rows === 0 || snap.share <= 0) return undefined;
   const total = snap.share >= 1 ? snap.rows : snap.rows / snap.share;
   return Math.max(0, total - snap.done) / rowsPerSecond;
 }
@@ -88,7 +91,7 @@ export function formatProgress(p: ProgressSource, elapsedMs: number): string {
     ? `${snap.valid} valid, ${snap.failed} invalid`
     : `${snap.created + snap.existing} in LiveDesk, ${snap.failed} failed`;
   return (
-    `progress: ${(100 * snap.share).toFixed(0)}% of the file read, ${snap.rows} rows read, ${snap.done} done (${outcome}), ${rate.toFixed(1)} rows/s` +
+    `progress: ${snap.sized ? `${(100 * snap.share).toFixed(0)}% of the file read, ` : ''}${snap.rows} rows read, ${snap.done} done (${outcome}), ${rate.toFixed(1)} rows/s` +
     (eta === undefined ? '' : `, about ${formatDuration(eta)} left`)
   );
 }
@@ -108,7 +111,7 @@ export function drawBar(share: number, size: number): string {
  */
 export function formatBarLine(snap: ProgressSnapshot, rowsPerSecond: number, eta: number | undefined, width: number): string {
   const parts = [
-    `${String(Math.floor(100 * snap.share)).padStart(3)}% read`,
+    snap.sized ? `${String(Math.floor(100 * snap.share)).padStart(3)}% read` : 'reading a stream',
     `${groupDigits(snap.done)} rows done`,
     `${groupDigits(rowsPerSecond)} rows/s`,
     `ETA ${formatDuration(eta)}`,
@@ -124,7 +127,7 @@ export function formatBarLine(snap: ProgressSnapshot, rowsPerSecond: number, eta
   }
   const line = text();
   const barSize = Math.min(BAR_MAX, width - line.length - 1);
-  if (barSize >= BAR_MIN) return `${drawBar(snap.share, barSize)} ${line}`;
+  if (snap.sized && barSize >= BAR_MIN) return `${drawBar(snap.share, barSize)} ${line}`;
   return line.length <= width ? line : line.slice(0, Math.max(0, width));
 }
 

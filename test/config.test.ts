@@ -44,6 +44,54 @@ describe('job files', () => {
     expect(() => loadJobFile(join(dir, 'missing.json'), now)).toThrow(/no such file/);
   });
 
+  it('a job file that does not parse: the line and column, never the line itself (it may hold a secret)', () => {
+    const secret = 'sk_live_9f8Qw2Zr7Lm3';
+    const message = (name: string, text: string): string => {
+      try {
+        loadJobFile(job(name, text), now);
+      } catch (e) {
+        expect(e).toBeInstanceOf(UsageError);
+        return (e as Error).message;
+      }
+      throw new Error(`${name} parsed`);
+    };
+    const cases: Array<[string, string, RegExp]> = [
+      // A value with a ": " in it, unquoted: YAML reads a nested mapping.
+      ['colon.yaml', `input: a.csv\ninboxId: 407\nnote: apiSecret: ${secret}\n`, /not valid YAML at line 3, column \d+: a nested mapping/],
+      ['quote.yaml', `input: a.csv\nsummary: "${secret}\n`, /not valid YAML at line \d+, column \d+: a missing character/],
+      ['indent.yaml', `input: a.csv\n  rate: ${secret}\n`, /not valid YAML at line 1, column 8/],
+      ['dup.yaml', `input: a.csv\ninput: ${secret}\n`, /not valid YAML at line 2, column 1: a key given twice/],
+      ['escape.yaml', `input: "a\\q${secret}"\n`, /not valid YAML at line 1, column \d+: a bad escape/],
+      ['alias.yaml', `input: *${secret}\n`, /not valid YAML: an alias/],
+      ['tag.yaml', `input: !${secret} a.csv\nrate: [\n`, /not valid YAML at line \d+/],
+      // V8 quotes the text around the error in its own message; ours gives the place.
+      ['bare.json', `{\n  "input": "a.csv",\n  "summary": ${secret}\n}`, /not valid JSON at line 3, column 14: unexpected character/],
+      ['comma.json', `{"input": "a.csv",\n "rate": 1,\n "x": "${secret}",}`, /not valid JSON at line 3, column \d+/],
+      ['open.json', `{"input": "${secret}`, /not valid JSON at line 1, column \d+: the text ends too early/],
+      ['ctrl.json', `{"input": "${secret}\u0001"}`, /not valid JSON at line 1, column 32: unexpected character/],
+    ];
+    for (const [name, text, expected] of cases) {
+      const m = message(name, text);
+      expect(m, name).toMatch(expected);
+      expect(m, name).not.toContain(secret);
+      expect(m, name).not.toContain(secret.slice(0, 8));
+    }
+    // A token alone on a line reads as a key in YAML: not repeated as an "unrecognized key" either.
+    const lone = message('lone.yaml', `input: a.csv\n${secret}:\n`);
+    expect(lone).toMatch(/Unrecognized key: \(a key that is not an option name, not shown\)/);
+    expect(lone).not.toContain(secret);
+    // The parser's warnings (an unknown tag) are not printed to stderr either.
+    const warnings: unknown[] = [];
+    const onWarning = (w: unknown): number => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      expect(loadJobFile(job('warn.yaml', `input: !${secret} a.csv\n`), now)).toMatchObject({ file: join(dir, 'a.csv') });
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).toEqual([]);
+  });
+
   it('takes every option whose declaration allows it, with its type, choices and limits', () => {
     const p = job('all.yaml', 'input: a.csv\nthreads: 2\ncheckExisting: true\ndelimiter: "tab"\nmaxFieldSize: 1024\nlogLevel: debug\ncredentialsFile: creds.env\n');
     expect(loadJobFile(p, now)).toEqual({ file: join(dir, 'a.csv'), threads: 2, checkExisting: true, delimiter: 'tab', maxFieldSize: 1024, logLevel: 'debug', credentialsFile: join(dir, 'creds.env') });

@@ -26,6 +26,7 @@ function source(partial: Partial<Summary>, bytesRead: number, fileBytes: number)
 const snap = (s: Partial<ProgressSnapshot> = {}): ProgressSnapshot => ({
   dryRun: false,
   share: 0.5,
+  sized: true,
   rows: 1000,
   done: 900,
   created: 880,
@@ -68,9 +69,9 @@ describe('snapshot', () => {
   it('a dry run without look-ups has every row read done', () => {
     expect(snapshot(source({ dryRun: true, rows: 500, valid: 490, failed: 10 }, 10, 100)).done).toBe(500);
   });
-  it('never reports more than the whole file, and an empty file as read', () => {
+  it('never reports more than the whole file; a size of 0 (a pipe: an empty file never gets this far) is unknown', () => {
     expect(snapshot(source({}, 2000, 1000)).share).toBe(1);
-    expect(snapshot(source({}, 0, 0)).share).toBe(1);
+    expect(snapshot(source({}, 0, 0)).sized).toBe(false);
   });
 });
 
@@ -232,5 +233,19 @@ describe('startProgress', () => {
     const drawn = tty.writes.filter((w) => !w.startsWith('\x1B') && w !== '\n');
     expect(drawn.length).toBeGreaterThan(0);
     for (const line of drawn) expect(line.length).toBeLessThan(50);
+  });
+});
+
+describe('progress on a stream of unknown size (standard input, a FIFO)', () => {
+  it('shows rows and rate but no share of the file, no bar and no ETA', () => {
+    const p = source({ rows: 500, created: 400 }, 123_456, 0);
+    const line = formatProgress(p, 10_000);
+    expect(line).toBe('progress: 500 rows read, 400 done (400 in LiveDesk, 0 failed), 40.0 rows/s');
+    const s = snapshot(p);
+    expect(s.sized).toBe(false);
+    expect(etaSeconds(s, 40)).toBeUndefined();
+    const bar = formatBarLine(s, 40, undefined, 120);
+    expect(bar.startsWith('reading a stream | 400 rows done')).toBe(true);
+    expect(bar).not.toMatch(/[\u2588\u2591]/);
   });
 });

@@ -126,6 +126,8 @@ describe('from --credentials-file', () => {
     ['an empty value', `LIVEDESK_API_KEY=\nLIVEDESK_API_SECRET=${SECRET}\n`, /has no LIVEDESK_API_KEY/],
     ['nothing at all', '# empty\n', /has no LIVEDESK_API_KEY and LIVEDESK_API_SECRET/],
     ['broken JSON', `{"apiKey": "${KEY}", "apiSecret": ${SECRET}}`, /looks like JSON but is not valid JSON/],
+    // V8 gives no position for an unexpected token (only a snippet: the secret): the line is found all the same.
+    ['broken JSON on line 3', `{\n  "apiKey": "${KEY}",\n  "apiSecret": ${SECRET}\n}`, /looks like JSON but is not valid JSON \(line 3\)$/],
     ['a JSON array', `[{"apiKey": "${KEY}"}]`, /not valid JSON|must be an object/],
     ['a JSON number for a value', `{"apiKey": "${KEY}", "apiSecret": 12345678}`, /"apiSecret" must be a string/],
     ['both JSON spellings, different values', JSON.stringify({ apiKey: KEY, LIVEDESK_API_KEY: `${KEY}2`, apiSecret: SECRET }), /gives the API key twice/],

@@ -59,7 +59,10 @@ describe('classifyAnswer', () => {
       expect(classifyAnswer(answer(200, body), ctx)).toMatchObject({ kind: 'row', code: 'bad_response' });
     }
     expect(contactIdOf('{"payload":{"contact":{"id":9007199254740991}}}')).toBe('9007199254740991');
-    expect(contactIdOf('{"payload":{"contact":{"id":" 7f3e-aa "}}}')).toBe('7f3e-aa');
+    expect(contactIdOf('{"payload":{"contact":{"id":"7f3e-aa"}}}')).toBe('7f3e-aa');
+    // Not trimmed: " 7f3e-aa " or "7\n" is not the ID LiveDesk holds (a trim let a line break through).
+    expect(contactIdOf('{"payload":{"contact":{"id":" 7f3e-aa "}}}')).toBeUndefined();
+    expect(contactIdOf('{"payload":{"contact":{"id":"7\\n"}}}')).toBeUndefined();
   });
 
   it('keeps a 5xx or 4xx whose body was cut what its status says', () => {

@@ -1,7 +1,7 @@
 // Outputs writes outcome lines in batches (once per event-loop turn, or with the next sent mark):
 // the journal's entries always reach the disk before the output lines they vouch for, every file
 // only ever holds whole lines, and nothing waiting is lost at close, at process.exit or on a write error.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as turn } from 'node:timers/promises';
@@ -11,6 +11,8 @@ import { CsvLineFile } from '../src/sinks/csv-file.js';
 import { FailureFormat } from '../src/sinks/failures.js';
 import { Journal, JOURNAL_FORMAT } from '../src/sinks/journal.js';
 import { flushAtExit, Outputs } from '../src/sinks/outputs.js';
+import { checkOutputTargets, type OutputTarget } from '../src/sinks/output-paths.js';
+import { createPrivate, openAppend, OutputPathError, writePrivateFile } from '../src/sinks/private-file.js';
 import { Sinks } from '../src/sinks/index.js';
 import { resultsHeaderLine } from '../src/sinks/results.js';
 import { emptySummary } from '../src/sinks/summary.js';
@@ -148,5 +150,85 @@ describe('Outputs: batched lines', () => {
     expect(lines(paths.results)).toHaveLength(7);
     expectVouched(paths);
     outputs.close();
+  });
+});
+
+describe('private files: new, 0600, never through a link', () => {
+  const modeOf = (p: string): number => statSync(p).mode & 0o777;
+
+  it('createPrivate makes exactly 0600 whatever the umask, and refuses anything already there, a dangling link too', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ldi-outputs-'));
+    const old = process.umask(0);
+    try {
+      closeSync(createPrivate(join(dir, 'a.csv')));
+    } finally {
+      process.umask(old);
+    }
+    expect(modeOf(join(dir, 'a.csv'))).toBe(0o600);
+    symlinkSync(join(dir, 'target.csv'), join(dir, 'dangling.csv'));
+    expect(() => createPrivate(join(dir, 'dangling.csv'))).toThrow(/EEXIST/);
+    expect(existsSync(join(dir, 'target.csv'))).toBe(false);
+  });
+
+  it('openAppend refuses a link, makes a loose file of ours 0600, and keeps its content', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ldi-outputs-'));
+    const log = join(dir, 'run.log');
+    writeFileSync(log, 'earlier\n', { mode: 0o644 });
+    chmodSync(log, 0o644);
+    const fd = openAppend(log, '--log-file');
+    writeSync(fd, 'later\n');
+    closeSync(fd);
+    expect(modeOf(log)).toBe(0o600);
+    expect(readFileSync(log, 'utf8')).toBe('earlier\nlater\n');
+    symlinkSync(log, join(dir, 'link.log'));
+    expect(() => openAppend(join(dir, 'link.log'), '--log-file', true)).toThrow(OutputPathError);
+    expect(() => openAppend(join(dir, 'link.log'), '--log-file', true)).toThrow(/is a symbolic link: refused/);
+  });
+
+  it('writePrivateFile replaces a link (its target untouched) and a loose file by a new 0600 file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ldi-outputs-'));
+    const precious = join(dir, 'precious.txt');
+    writeFileSync(precious, 'keep\n');
+    symlinkSync(precious, join(dir, 's.json'));
+    writePrivateFile(join(dir, 's.json'), '{}\n');
+    expect(readFileSync(precious, 'utf8')).toBe('keep\n');
+    expect(lstatSync(join(dir, 's.json')).isFile()).toBe(true);
+    expect(modeOf(join(dir, 's.json'))).toBe(0o600);
+    writeFileSync(join(dir, 'r.html'), 'old', { mode: 0o644 });
+    writePrivateFile(join(dir, 'r.html'), 'new');
+    expect(modeOf(join(dir, 'r.html'))).toBe(0o600);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(() => writePrivateFile(join(dir, 'missing', 'x.json'), '{}')).toThrow(/cannot write .*missing\/x\.json: ENOENT/);
+  });
+});
+
+describe('output paths are compared by identity, not spelling', () => {
+  const target = (label: string, path: string, how: OutputTarget['how'] = 'new'): OutputTarget => ({ label, path, how });
+
+  it('the input by any spelling, a hard link or a link is refused; distinct files pass', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ldi-outputs-'));
+    mkdirSync(join(dir, 'd'));
+    const input = join(dir, 'd', 'in.csv');
+    writeFileSync(input, 'name\nA\n');
+    linkSync(input, join(dir, 'hard.csv'));
+    symlinkSync(input, join(dir, 'soft.csv'));
+    symlinkSync(join(dir, 'd'), join(dir, 'dirlink'));
+    for (const p of [input, `${dir}/d/../d/in.csv`, `${dir}/./d/in.csv`, join(dir, 'hard.csv'), join(dir, 'soft.csv'), join(dir, 'dirlink', 'in.csv')]) {
+      expect(() => checkOutputTargets(input, [target('--results', p)]), p).toThrow(/is the input file/);
+    }
+    expect(() => checkOutputTargets(input, [target('--results', join(dir, 'out.csv')), target('--failures', join(dir, 'd', 'out.csv'))])).not.toThrow();
+    // `..` after a link is the link target's parent, as the kernel resolves it: dirlink/.. is dir, so this is dir/d/in.csv.
+    expect(() => checkOutputTargets(input, [target('--summary', `${dir}/dirlink/../d/in.csv`)])).toThrow(/is the input file/);
+    expect(() => checkOutputTargets(input, [target('--results', join(dir, 'd', 'out.csv')), target('--summary', join(dir, 'dirlink', 'out.csv'))])).toThrow(/are the same file/);
+  });
+
+  it('a dangling link that would create the input (or any file) is refused; so are devices', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ldi-outputs-'));
+    const input = join(dir, 'in.csv');
+    writeFileSync(input, 'name\nA\n');
+    symlinkSync(join(dir, 'nowhere.csv'), join(dir, 'dangling.csv'));
+    expect(() => checkOutputTargets(input, [target('--failures', join(dir, 'dangling.csv'))])).toThrow(/--failures .*dangling\.csv is a symbolic link \(to .*nowhere\.csv\)/);
+    expect(existsSync(join(dir, 'nowhere.csv'))).toBe(false);
+    expect(() => checkOutputTargets(input, [target('--summary', '/dev/null')])).toThrow(/is a character device/);
   });
 });

@@ -59,11 +59,12 @@ describe('openCsvSource', () => {
     expect(recs[3]!.row).toBe(4);
   });
 
-  it('reports an unterminated quote at the end as one malformed row with its line', async () => {
+  it('reports an unterminated quote as one malformed row with its line, and reads the rows after it', async () => {
     const { recs } = await all(file('a,b\n1,2\n"3,4\n5,6\n'));
     expect(recs.map((r) => [r.kind, r.row, r.line])).toEqual([
       ['record', 1, 2],
       ['malformed', 2, 3],
+      ['record', 3, 4],
     ]);
     expect(recs[1]!.kind === 'malformed' && recs[1]!.message).toMatch(/never closed/);
   });

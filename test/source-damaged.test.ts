@@ -74,14 +74,16 @@ describe('damaged rows become malformed records; every other row is read', () =>
     expect(recs[0]!.values[1]).toBe('é'.repeat(100) + '…');
   });
 
-  it('an unterminated quote at the end of the file', async () => {
+  it('an unterminated quote: its line alone fails, with its text, and the rows after it are read', async () => {
     const { recs } = await read(fx('unterminated-quote.csv'));
     expect(shape(recs)).toEqual([
       ['record', 1, 2],
       ['record', 2, 3],
       ['malformed', 3, 4],
+      ['record', 4, 5],
     ]);
-    expect(message(recs[2])).toMatch(/^line 4: a quoted field is never closed: everything from here to the end of the file was read as one field/);
+    expect(message(recs[2])).toMatch(/^line 4: a quote that opens a value in this line is never closed \(a stray quote\?\): this line alone is failed, and reading went on at line 5/);
+    expect(recs[2]!.kind === 'malformed' && recs[2]!.raw).toBe('"Cy,cy@example.com');
   });
 
   it('lists every problem of a row, and caps what it quotes', async () => {
@@ -172,10 +174,13 @@ describe('files that are not CSV stop with a SourceError', () => {
   });
 
   it('a header with NUL bytes (binary, or UTF-16 without its pattern)', async () => {
-    const zip = Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x00, 0x00, 0x00, 0x00, 0x61, 0x2c, 0x62, 0x0a]);
-    await expect(openCsvSource(file(zip))).rejects.toThrow(
+    const nul = Buffer.from([0x51, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x00, 0x00, 0x00, 0x00, 0x61, 0x2c, 0x62, 0x0a]);
+    await expect(openCsvSource(file(nul))).rejects.toThrow(
       /, line 1: the header contains NUL bytes: the file is binary, or UTF-16 text without a byte-order mark \(then pass --encoding utf-16le or --encoding utf-16be\)/,
     );
+    // A zip is named for what it is: a workbook.
+    const zip = Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x00, 0x00, 0x00, 0x00, 0x61, 0x2c, 0x62, 0x0a]);
+    await expect(openCsvSource(file(zip))).rejects.toThrow(/is an \.xlsx workbook \(a zip archive\), not CSV: give it a name ending in \.xlsx/);
     // NULs only at odd positions look like UTF-16LE; decoded so, the header is garbage with a
     // broken surrogate, which is refused too.
     const odd = Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00, 0x08, 0x00, 0x14, 0xd8, 0x42]);
@@ -198,19 +203,20 @@ describe('files that are not CSV stop with a SourceError', () => {
     await expect(openCsvSource(p, { maxRecordBytes: 100_000 })).rejects.toThrow(/the header row is larger than 100000 bytes: the file is probably not CSV/);
   });
 
-  it('a record over the record limit: the rows before it are yielded, then the error with its line', async () => {
-    const p = file('a,b\r\n1,"two\r\nlines"\r\n\r\n3,4\r\n"' + 'x'.repeat(5000) + '\r\n5,6\r\n');
-    const src = await openCsvSource(p, { maxRecordBytes: 1000 });
-    const seen: SourceRecord[] = [];
-    await expect(
-      (async () => {
-        for await (const r of src.records) seen.push(r);
-      })(),
-    ).rejects.toThrow(/, line 6: a record is larger than 1000 bytes, so the rows after it cannot be found: .*\(the 2 rows before it were read\)/);
-    expect(shape(seen)).toEqual([
+  it('a quoted record over the record limit: its first line fails, and the rows after it are read', async () => {
+    const p = file('a,b\r\n1,"two\r\nlines"\r\n\r\n3,4\r\n"' + 'x'.repeat(500) + '\r\n' + 'y'.repeat(500) + '\r\n5,6\r\n');
+    const { recs } = await read(p, { maxRecordBytes: 800 });
+    expect(shape(recs)).toEqual([
       ['record', 1, 2],
       ['record', 2, 5],
+      ['malformed', 3, 6],
+      ['malformed', 4, 7],
+      ['record', 5, 8],
     ]);
+    expect(message(recs[2])).toMatch(/^line 6: a record that starts in this line grows past 800 bytes \(a quote never closed\?\)/);
+    expect(recs[2]!.kind === 'malformed' && recs[2]!.raw).toBe('"' + 'x'.repeat(500));
+    // The next line, read again on its own, is a row of one field.
+    expect(message(recs[3])).toMatch(/^line 7: row has 1 fields but the header has 2/);
   });
 
   it('a line longer than the record limit, even one made only of delimiters', async () => {

@@ -163,6 +163,28 @@ describe('stand-in faults', () => {
     }
   });
 
+  it('echoAuthRate 1: a gateway that echoes the credentials, nothing stored; its own stream leaves the seeded sequence as it was', async () => {
+    standin.setFaults({ echoAuthRate: 1, echoAuthStatus: 503 });
+    const res = await create(standin, { name: 'A' });
+    const body = await res.text();
+    expect(res.status).toBe(503);
+    for (const f of [AUTH, `${KEY}:${SECRET}`, `key=${KEY}`, `secret=${SECRET}`, encodeURIComponent(`${KEY}:${SECRET}`)]) expect(body).toContain(f);
+    expect(res.headers.get('x-echo-authorization')).toBe(AUTH);
+    expect(standin.contacts()).toEqual([]);
+    expect(standin.stats().byFault).toEqual({ echoAuth: 1 });
+    const bad = await fetch(`${standin.url}/_standin/config`, { method: 'POST', body: '{"faults":{"echoAuthStatus":302}}' });
+    expect(await bad.json()).toEqual({ error: 'echoAuthStatus must be an HTTP status from 400 to 599' });
+
+    const run = await start({ seed: 42, faults: { errorRate: 0.5, echoAuthRate: 0 } });
+    try {
+      const answers = [];
+      for (let i = 0; i < 12; i++) answers.push((await create(run, { name: `S${i}` })).status);
+      expect(answers).toEqual(SEED_42_STATUSES);
+    } finally {
+      await run.close();
+    }
+  });
+
   it('faults leave searches alone', async () => {
     standin.setFaults({ errorRate: 1, resetBeforeRate: 1, redirectRate: 1, neverEndRate: 1, hugeBodyRate: 1 });
     expect((await api(standin, `${CONTACTS}?q=x`)).status).toBe(200);

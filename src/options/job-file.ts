@@ -6,9 +6,10 @@
 // file named in it. Loaded lazily by the CLI: YAML and zod load only for --config.
 import { readFileSync } from 'node:fs';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
+import { parseJsonQuietly, where } from '../security/parse-errors.js';
+import { parseYamlQuietly } from '../security/yaml-errors.js';
 import type { OptionSpec } from './spec.js';
 import type { PathTemplates } from './dated-run.js';
 import { dryRunName, OPTION_LIST, type OptionKey, type RawArgs } from './table.js';
@@ -53,18 +54,33 @@ export function fillPlaceholders(text: string, now: Date): string {
   return text.replace(/\{(date|time|datetime)\}/g, (_m, k: string) => (k === 'date' ? date : k === 'time' ? time : `${date}T${time}`));
 }
 
+/**
+ * The parsers' own messages quote the line at fault, which is where a pasted secret would be: the
+ * error says the line and column and the kind of mistake, never the text (security/parse-errors.ts).
+ */
 function parseJobText(path: string, text: string): unknown {
-  const ext = extname(path).toLowerCase();
-  try {
-    return ext === '.yaml' || ext === '.yml' ? parseYaml(text) : JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`--config ${path} is not valid ${ext === '.yaml' || ext === '.yml' ? 'YAML' : 'JSON'}: ${(e as Error).message}`, { cause: e });
-  }
+  const yaml = /^\.ya?ml$/i.test(extname(path));
+  const parsed = yaml ? parseYamlQuietly(text) : parseJsonQuietly(text);
+  if (parsed.ok) return parsed.value;
+  throw new UsageError(`--config ${path} is not valid ${yaml ? 'YAML' : 'JSON'}${where(parsed.failure)}: ${parsed.failure.what}. Fix that line (its text is not shown here: it may hold a secret)`);
 }
 
 /** The job file's options as raw arguments (paths resolved against the job file, placeholders filled). */
 export function loadJobFile(path: string, now = new Date()): RawArgs {
   return loadJob(path, now).args;
+}
+
+/**
+ * zod names unknown keys, and values never. A "key" that does not look like an option name (a
+ * token pasted on a line of its own reads as one in YAML) is not repeated: it may be a secret.
+ */
+function withoutSecretKeys(error: z.ZodError): z.ZodError {
+  for (const issue of error.issues) {
+    if (issue.code !== 'unrecognized_keys') continue;
+    const named = issue.keys.map((k) => (/^[A-Za-z][A-Za-z-]{0,39}$/.test(k) || /^[A-Za-z][A-Za-z0-9]{0,15}$/.test(k) ? JSON.stringify(k) : '(a key that is not an option name, not shown)'));
+    (issue as { message: string }).message = `Unrecognized key${named.length === 1 ? '' : 's'}: ${named.join(', ')}`;
+  }
+  return error;
 }
 
 /** loadJobFile's arguments, and the path options as written (resolved, placeholders not filled): --resume finds a dated run with them. */
@@ -86,7 +102,7 @@ export function loadJob(path: string, now = new Date()): { args: RawArgs; templa
     }
   }
   const parsed = JobSchema.safeParse(data);
-  if (!parsed.success) throw new UsageError(`--config ${path} has errors:\n${z.prettifyError(parsed.error)}`);
+  if (!parsed.success) throw new UsageError(`--config ${path} has errors:\n${z.prettifyError(withoutSecretKeys(parsed.error))}`);
   const job = parsed.data as Record<string, unknown>;
   const base = dirname(resolve(path));
   const out: Partial<Record<OptionKey, unknown>> = {};

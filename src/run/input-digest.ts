@@ -2,8 +2,12 @@
 // time for this, beside the import (a few hundred MB/s, off the rows' path); the digest enters the
 // journal when it is done, and a resume refuses a file whose digest differs — a changed middle is
 // caught as surely as a changed start or end.
+//
+// Only a regular file has one: a pipe (standard input, a FIFO, `<(…)`) is read once, by the source;
+// opening it again would wait for a writer or read nothing. A run on a pipe records no digest, and
+// --resume is refused for it before anything is read (source/file.ts, checkStreamInput).
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 
 export interface InputDigest {
   sha256: string;
@@ -12,6 +16,12 @@ export interface InputDigest {
 
 export function digestFile(path: string): Promise<InputDigest> {
   return new Promise((resolve, reject) => {
+    try {
+      if (!statSync(path).isFile()) throw new Error(`${path} is not a regular file (a pipe?): it cannot be read a second time to take its digest`);
+    } catch (e) {
+      reject(e as Error);
+      return;
+    }
     const hash = createHash('sha256');
     let size = 0;
     createReadStream(path, { highWaterMark: 1 << 20 })

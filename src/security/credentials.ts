@@ -5,6 +5,7 @@
 // variable, the file and the line, and nothing read from the file.
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { UsageError } from '../errors.js';
+import { jsonErrorOffset } from './parse-errors.js';
 
 /** Credentials missing, unreadable or unsafe: a configuration error (exit 2), nothing sent. */
 export class CredentialsError extends UsageError {
@@ -135,10 +136,10 @@ function parseJson(text: string, path: string): Found {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
-  } catch (e) {
-    // V8's message quotes the text around the error, which here is the secret: give the position only.
-    const pos = /position (\d+)/.exec((e as Error).message)?.[1];
-    const at = pos === undefined ? '' : ` (line ${text.slice(0, Number(pos)).split('\n').length})`;
+  } catch {
+    // V8's message quotes the text around the error, which here is the secret: the line only,
+    // found by a scan of our own (V8 gives no position for an unexpected token).
+    const at = ` (line ${text.slice(0, jsonErrorOffset(text)).split('\n').length})`;
     throw new CredentialsError(`--credentials-file ${path} looks like JSON but is not valid JSON${at}`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {

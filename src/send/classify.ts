@@ -1,6 +1,8 @@
 // Every HTTP answer and network error is classified here, once; the rest of the pipeline reads
 // only the class. Pure: no I/O, the clock is passed in.
 import type { ErrorCode, RetryCode } from '../errors.js';
+import { scrubAuthorization } from '../security/server-text.js';
+import { checkContactId, inexactIds, type IdCheck } from './contact-id.js';
 import type { HttpAnswer } from './client.js';
 import type { UniqueKey } from './identity.js';
 
@@ -55,10 +57,11 @@ function clip(s: string, max = MAX_MESSAGE): string {
   return oneLine.length > max || head.length < s.length ? oneLine.slice(0, max) + '…' : oneLine;
 }
 
-/** A Basic auth token in an error message (should one ever get there) is cut out. */
-function scrubAuth(s: string): string {
-  return s.replace(/\b(Basic|Bearer)\s+[A-Za-z0-9+/=._~-]{4,}/gi, '$1 [redacted]');
-}
+/**
+ * An error message that did not come through the client (which scrubs the answers and errors it
+ * hands over) loses any Authorization value, Bearer or Basic token, or URL password.
+ */
+const scrubAuth = scrubAuthorization;
 
 function header(a: HttpAnswer, name: string): string | undefined {
   const v = a.headers[name];
@@ -93,13 +96,8 @@ export function serverMessage(a: HttpAnswer): string {
 
 /** The new contact's ID from a create answer; the docs call it a string, the example a number. */
 export function contactIdOf(body: string): string | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-  return idFrom((parsed as { payload?: { contact?: { id?: unknown } } } | null)?.payload?.contact?.id);
+  const c = readCreateId(body);
+  return c?.ok ? c.id : undefined;
 }
 
 /**
@@ -107,22 +105,35 @@ export function contactIdOf(body: string): string | undefined {
  * straight under `payload`; LiveDesk does not document it, so the create's shape is read too.
  */
 export function updatedIdOf(body: string): string | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-  const payload = (parsed as { payload?: { id?: unknown; contact?: { id?: unknown } } } | null)?.payload;
-  return idFrom(payload?.id) ?? idFrom(payload?.contact?.id);
+  const c = readUpdateId(body);
+  return c?.ok ? c.id : undefined;
 }
 
-function idFrom(id: unknown): string | undefined {
-  // Past 2^53 JSON.parse rounds the number: writing it out would record another contact's ID.
-  if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) return String(id);
-  // An ID is a short token; anything else (a sentence, a megabyte, a line break) is not one.
-  if (typeof id === 'string' && /^[\x21-\x7e]{1,128}$/.test(id.trim())) return id.trim();
-  return undefined;
+/** The create answer's ID, checked (contact-id.ts); undefined when the body is not JSON. */
+function readCreateId(body: string): IdCheck | undefined {
+  const parsed = parseJson(body);
+  if (parsed === NOT_JSON) return undefined;
+  return checkContactId((parsed as { payload?: { contact?: { id?: unknown } } } | null)?.payload?.contact?.id, inexactIds(body));
+}
+
+function readUpdateId(body: string): IdCheck | undefined {
+  const parsed = parseJson(body);
+  if (parsed === NOT_JSON) return undefined;
+  const payload = (parsed as { payload?: { id?: unknown; contact?: { id?: unknown } } } | null)?.payload;
+  const inexact = inexactIds(body);
+  const direct = checkContactId(payload?.id, inexact);
+  if (direct.ok || payload?.id !== undefined) return direct;
+  return checkContactId(payload?.contact?.id, inexact);
+}
+
+const NOT_JSON = Symbol('not JSON');
+
+function parseJson(body: string): unknown {
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return NOT_JSON;
+  }
 }
 
 function isJson(body: string): boolean {
@@ -142,6 +153,9 @@ function missingIdReason(a: HttpAnswer, where = 'payload.contact.id'): string {
   if (a.body.trim() === '') return 'its body was empty';
   const type = header(a, 'content-type');
   if (!isJson(a.body)) return `its body is not JSON (${type ? `${clip(type, 60)}: ` : ''}${clip(a.body, 120)})`;
+  // An ID that is there but unusable: say why (the body's start would not show a rounded number).
+  const check = where === 'payload.contact.id' ? readCreateId(a.body) : readUpdateId(a.body);
+  if (check !== undefined && !check.ok && check.why !== 'there is no ID') return `its ${where} cannot be recorded: ${check.why}`;
   return `its JSON has no usable ${where} (${clip(a.body, 120)})`;
 }
 

@@ -9,8 +9,12 @@
 // - a redirect: the Pool never follows one (no redirect interceptor), so the credentials go
 //   nowhere else; classify.ts stops the run on any 3xx;
 // - a forged certificate: rejectUnauthorized is set here, so even NODE_TLS_REJECT_UNAUTHORIZED=0
-//   in the environment cannot turn verification off.
+//   in the environment cannot turn verification off;
+// - an answer that echoes the credentials (a debugging gateway, a proxy repeating the request):
+//   the body and headers are scrubbed here, where they become text (security/server-text.ts), so
+//   no message, file or log built from them can carry a key, a secret or an Authorization value.
 import { Pool, type Dispatcher } from 'undici';
+import { serverTextScrubber, type ServerTextScrubber } from '../security/server-text.js';
 import type { ContactFields, CreateContactBody } from '../types.js';
 
 /** What came back from one HTTP exchange, body already read (and capped). */
@@ -83,6 +87,8 @@ interface ExchangeEnv {
   readonly timeoutMs: number;
   readonly deadlines: DeadlineQueue;
   readonly sanitized: (err: unknown) => Error;
+  /** Scrubs what the server said of the credentials, before anything reads it. */
+  readonly scrub: ServerTextScrubber;
 }
 
 /**
@@ -295,9 +301,12 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.env.deadlines.settled();
   }
 
-  private finish(body: string, truncated: boolean, incomplete?: HttpAnswer['incomplete']): void {
+  private finish(raw: string, truncated: boolean, incomplete?: HttpAnswer['incomplete']): void {
     this.settle();
-    this.resolve({ status: this.status, headers: this.headers, body, truncated, ...(incomplete === undefined ? {} : { incomplete }) });
+    // The one place an answer becomes text: nothing the server echoed of the credentials passes.
+    const { scrub } = this.env;
+    const body = truncated ? scrub.cutText(raw) : scrub.text(raw);
+    this.resolve({ status: this.status, headers: scrub.headers(this.headers), body, truncated, ...(incomplete === undefined ? {} : { incomplete }) });
   }
 
   private fail(err: Error): void {
@@ -319,12 +328,10 @@ export function createClient(opts: ClientOptions): LiveDeskClient {
   // Built once: the secret lives only in this closure and in the header sent on the wire.
   const token = Buffer.from(`${opts.apiKey}:${opts.apiSecret}`).toString('base64');
   const authorization = 'Basic ' + token;
-  const secrets = [token, opts.apiSecret, opts.apiKey].filter((s) => s.length >= 4);
+  const scrubber = serverTextScrubber(opts.apiKey, opts.apiSecret);
   // undici only reads these: one object each serves every request.
   const headersWithBody = { authorization, accept: 'application/json', 'content-type': 'application/json' };
   const headersNoBody = { authorization, accept: 'application/json' };
-
-  const scrub = (text: string): string => secrets.reduce((t, s) => t.split(s).join('[redacted]'), text);
 
   const sanitized = (err: unknown): Error => {
     if (err instanceof RequestTimeoutError) return err;
@@ -332,10 +339,10 @@ export function createClient(opts: ClientOptions): LiveDeskClient {
     const code = typeof e.code === 'string' ? e.code : typeof e.cause?.code === 'string' ? e.cause.code : undefined;
     const name = typeof e.name === 'string' ? e.name : 'Error';
     const message = typeof e.message === 'string' ? e.message : typeof err === 'string' ? err : String(err);
-    return new LiveDeskRequestError(name, code, scrub(message));
+    return new LiveDeskRequestError(name, code, scrubber.text(message));
   };
 
-  const env: ExchangeEnv = { maxBody: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, timeoutMs: opts.timeoutMs, deadlines: new DeadlineQueue(opts.timeoutMs), sanitized };
+  const env: ExchangeEnv = { maxBody: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, timeoutMs: opts.timeoutMs, deadlines: new DeadlineQueue(opts.timeoutMs), sanitized, scrub: scrubber };
 
   /**
    * One request, its answer read whole (up to maxBody) within timeoutMs of the call. The deadline

@@ -5,7 +5,8 @@
 import type { ContactFields } from '../types.js';
 import { classifyAnswer, type NotLanded } from './classify.js';
 import type { HttpAnswer } from './client.js';
-import { holds, judge, type Candidate, type UniqueKey, type Verdict } from './identity.js';
+import { checkContactId, inexactIds } from './contact-id.js';
+import { holds, judge, KEY_LABEL, type Candidate, type UniqueKey, type Verdict } from './identity.js';
 import { request, type RequestContext, type Stopped } from './request.js';
 
 /** The contact that holds the row's `key`, and whether it is the row's. */
@@ -30,6 +31,8 @@ const PAGE_SIZE = 15;
 interface Page {
   kind: 'page';
   list: Candidate[];
+  /** The page's `"id":` numbers JSON.parse could not keep exact (contact-id.ts). */
+  inexact: ReadonlyMap<number, string>;
 }
 
 function readPage(ctx: RequestContext): (a: HttpAnswer) => Page | NotLanded {
@@ -41,15 +44,11 @@ function readPage(ctx: RequestContext): (a: HttpAnswer) => Page | NotLanded {
     try {
       const parsed = JSON.parse(a.body) as { payload?: unknown } | null;
       const list = Array.isArray(parsed?.payload) ? (parsed.payload as unknown[]) : [];
-      return { kind: 'page', list: list.filter((c): c is Candidate => typeof c === 'object' && c !== null) };
+      return { kind: 'page', list: list.filter((c): c is Candidate => typeof c === 'object' && c !== null), inexact: inexactIds(a.body) };
     } catch {
       return { kind: 'row', code: 'bad_response', taken: false, message: 'LiveDesk contact search answered with a body that is not JSON' };
     }
   };
-}
-
-function idOf(c: Candidate): string | undefined {
-  return typeof c.id === 'number' || typeof c.id === 'string' ? String(c.id) : undefined;
 }
 
 /**
@@ -68,12 +67,27 @@ export async function findHolder(ctx: RequestContext, row: ContactFields, keys: 
       if (answer.kind !== 'page') {
         return answer.kind === 'stopped' || answer.kind === 'fatal' ? answer : { ...answer, message: `contact search: ${answer.message}` };
       }
+      let unusable: string | undefined;
       for (const c of answer.list) {
-        const id = idOf(c);
-        const verdict = id === undefined || !holds(row, c, key) ? undefined : judge(row, c);
-        if (id === undefined || verdict === undefined) continue;
-        if (verdict.kind === 'same') return { kind: 'searched', holder: { id, key, verdict, contact: c } };
-        first ??= { id, key, verdict, contact: c };
+        const verdict = holds(row, c, key) ? judge(row, c) : undefined;
+        if (verdict === undefined) continue;
+        // Checked as a create's ID is: a rounded number or a string with a line break in it would
+        // be recorded, and later updated, as this row's contact.
+        const id = checkContactId(c.id, answer.inexact);
+        if (!id.ok) {
+          unusable ??= id.why;
+          continue;
+        }
+        if (verdict.kind === 'same') return { kind: 'searched', holder: { id: id.id, key, verdict, contact: c } };
+        first ??= { id: id.id, key, verdict, contact: c };
+      }
+      if (unusable !== undefined && first === undefined) {
+        return {
+          kind: 'row',
+          code: 'bad_response',
+          taken: false,
+          message: `contact search: the LiveDesk contact holding this ${KEY_LABEL[key]} cannot be recorded: ${unusable}; check it in LiveDesk`,
+        };
       }
       // A unique key has one holder: once it is on a page, the next pages hold only near matches.
       if (first !== undefined || answer.list.length < PAGE_SIZE) break;

@@ -22,6 +22,7 @@ import type { OnExisting } from '../options.js';
 import type { ContactFields, ContactPayload, ValidRow } from '../types.js';
 import type { KnownDecision } from './known.js';
 import { classifyAnswer } from './classify.js';
+import type { ContactIds } from './contact-id.js';
 import type { KeyLock } from './key-lock.js';
 import { classifyContext, ended, failed, landed, notSent, type SendResult } from './outcomes.js';
 import { request, type RequestContext } from './request.js';
@@ -42,6 +43,8 @@ export interface SenderContext extends RequestContext {
   phoneTaken: PhoneTaken;
   /** Called once, right before a row's first request (the journal's "sent" mark). */
   markSent: (row: number) => void;
+  /** Which row each contact ID LiveDesk answered went to in this run: a create answered with one already recorded is id_reused. */
+  ids?: ContactIds;
 }
 
 /** The values LiveDesk treats as unique; rows sharing one must not be in flight together. */
@@ -55,6 +58,14 @@ export function uniqueKeys(c: ContactFields): string[] {
 
 const UNCONFIRMED =
   'the request may have created the contact, and with no email or identifier a resend could create it twice: check LiveDesk before importing this row again';
+
+function idReusedMessage(id: string, earlier: number): string {
+  return (
+    `LiveDesk answered this row's create with contact ID ${id}, the ID it gave row ${earlier} earlier in this run: ` +
+    'a new contact cannot have another row\'s ID, so LiveDesk or something in front of it (a proxy, a cache) answered wrongly. ' +
+    `This row may or may not have been stored: check contact ${id} and this row's email or phone in LiveDesk before importing it again`
+  );
+}
 
 /**
  * @param maybeSent the row was sent by an earlier run that stopped before its answer (--resume):
@@ -116,8 +127,13 @@ async function create(row: ValidRow, ctx: SenderContext, resendSafe: boolean, ma
     },
   });
   switch (answer.kind) {
-    case 'success':
+    case 'success': {
+      // A create makes a new contact: an ID another row already has is an answer gone wrong
+      // (a broken server, a proxy replaying an answer), never recorded as this row's.
+      const earlier = ctx.ids?.claim(answer.contactId, row.row);
+      if (earlier !== undefined) return failed(row, 'id_reused', idReusedMessage(answer.contactId, earlier));
       return landed('created', row, answer.contactId);
+    }
     case 'row':
       if (answer.taken) return settleTaken(row, ctx, answer, ambiguous, (r, a) => create(r, ctx, resendSafe, a, false));
       if (answer.unread !== undefined) return settleUnread(row, ctx, { ...answer, unread: answer.unread });

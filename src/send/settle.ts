@@ -32,6 +32,7 @@ export async function settleTaken(row: ValidRow, ctx: SenderContext, taken: RowA
     return ended(row, search);
   }
   const holder = search.holder;
+  if (holder?.verdict.kind === 'same') ctx.ids?.note(holder.id, row.row);
   if (holder?.verdict.kind === 'conflict') return contradicted(row, ctx, holder, holder.verdict.disagrees, ambiguous, recreate);
   const found = holder?.id;
   if (ambiguous && ctx.onExisting !== 'update') {
@@ -115,6 +116,7 @@ export async function settleUnread(row: ValidRow, ctx: SenderContext, answer: Ro
   if (holder.verdict.kind === 'conflict') {
     return failed(row, 'bad_response', `${answer.message} (a search found ${conflictText(row.contact, holder.id, holder.key, holder.verdict.disagrees, holder.verdict.lacking)})`);
   }
+  ctx.ids?.note(holder.id, row.row);
   return { ...landed('created', row, holder.id, `${answer.unread}; its ID was found by searching its ${KEY_LABEL[holder.key]}`), held: heldKeys(holder.contact) };
 }
 
@@ -140,6 +142,7 @@ export async function update(row: ValidRow, ctx: SenderContext, id: string): Pro
   });
   switch (answer.kind) {
     case 'success':
+      ctx.ids?.note(id, row.row);
       return landed('updated', row, id);
     case 'row':
       // not_found and bad_response name the contact already.

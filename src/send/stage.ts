@@ -9,6 +9,7 @@ import type { ContactPayload, Outcome, ValidRow } from '../types.js';
 import type { KnownDecision } from './known.js';
 import { checkRow } from './check.js';
 import { createClient } from './client.js';
+import { ContactIds } from './contact-id.js';
 import { KeyLock } from './key-lock.js';
 import { RatePacer } from './rate.js';
 import { request, type RequestContext, type RetryClass, type SendStats } from './request.js';
@@ -85,7 +86,7 @@ export function openSendStage(setup: SendSetup, w: SendWiring): SendStage {
     ...(w.onRetry ? { onRetry: w.onRetry } : {}),
   };
   // One context for every row: a per-row copy (and closure) showed in the live import's profile.
-  const senderCtx = { ...base, ...(w.known ? { known: w.known } : {}), ...(w.state ? { state: w.state } : {}), keyLock: new KeyLock(), onExisting: setup.onExisting, phoneTaken: setup.phoneTaken, markSent: w.markSent };
+  const senderCtx = { ...base, ...(w.known ? { known: w.known } : {}), ...(w.state ? { state: w.state } : {}), keyLock: new KeyLock(), onExisting: setup.onExisting, phoneTaken: setup.phoneTaken, markSent: w.markSent, ids: new ContactIds() };
   const checkCtx = { ...base, phoneTaken: setup.phoneTaken };
   const send: (row: ValidRow, known?: KnownDecision) => Promise<SendResult> =
     setup.mode === 'check' ? (row) => checkRow(row, checkCtx) : (row, known) => sendRow(row, senderCtx, w.maybeSent?.has(row.row) ?? false, known);

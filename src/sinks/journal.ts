@@ -14,9 +14,10 @@
 // then have a sent mark and no outcome: resume settles them as it does a row in flight. fsync
 // runs in batches (every SYNC_EVERY_MS), so a power cut can lose the last fraction of a second,
 // which resume redoes.
-import { closeSync, fsync, fsyncSync, openSync } from 'node:fs';
+import { closeSync, fsync, fsyncSync } from 'node:fs';
 import { UsageError, type ErrorCode } from '../errors.js';
 import { writeAllSync } from './csv-file.js';
+import { createPrivate, openAppend } from './private-file.js';
 
 export const JOURNAL_FORMAT = 'livedesk-import journal';
 /** 2: absolute paths, end entries, input digests, undone outcomes. */
@@ -94,7 +95,7 @@ export class Journal {
 
   /** A new journal: created private and new (never through a link, never over a file). */
   static create(path: string, header: JournalHeader): Journal {
-    const j = new Journal(path, openSync(path, 'wx', 0o600));
+    const j = new Journal(path, createPrivate(path));
     j.append(JSON.stringify(header) + '\n');
     fsyncSync(j.fd!);
     return j;
@@ -159,8 +160,8 @@ export class Journal {
     } catch (e) {
       // Part of it may be on disk, ending in half an entry: nothing more goes after that (resume
       // reads up to the last whole entry), and every later call fails the same way.
-      this.failed = e as Error;
-      throw e;
+      this.failed = new Error(`cannot write the journal ${this.path}: ${(e as Error).message}`, { cause: e });
+      throw this.failed;
     }
     this.dirty = true;
   }
@@ -187,6 +188,6 @@ export class Journal {
 
   /** Reopens a journal to append to (a resumed run), after journal-resume.ts checked it. */
   static reopen(path: string): Journal {
-    return new Journal(path, openSync(path, 'a', 0o600));
+    return new Journal(path, openAppend(path, 'the journal'));
   }
 }

@@ -44,3 +44,33 @@ export function firstRecordText(text: string): string {
   }
   return text.slice(start);
 }
+
+/**
+ * The line to sniff the delimiter from: the first record, or, when it holds no candidate
+ * delimiter at all (a preamble line such as LinkedIn's "Notes:"), the first of the next few that
+ * holds one candidate at least twice (a header of three columns or more: a value of a one-column
+ * file with a `;` in it is not taken for a header). `maxRecords` bounds the search.
+ */
+export function delimiterLine(text: string, maxRecords: number): string {
+  const first = firstRecordText(text);
+  if (mostCandidates(first) > 0) return first;
+  let rest = text;
+  let record = first;
+  for (let i = 0; i < maxRecords && record !== ''; i++) {
+    rest = rest.slice(rest.indexOf(record) + record.length);
+    record = firstRecordText(rest);
+    if (mostCandidates(record) >= 2) return record;
+  }
+  return first;
+}
+
+/** How often the most frequent candidate delimiter occurs outside quotes. */
+function mostCandidates(line: string): number {
+  const counts = new Map<string, number>();
+  let inQuotes = false;
+  for (const ch of line) {
+    if (ch === '"') inQuotes = !inQuotes;
+    else if (!inQuotes && (DELIMITER_CANDIDATES as readonly string[]).includes(ch)) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  }
+  return Math.max(0, ...counts.values());
+}

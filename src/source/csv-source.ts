@@ -1,18 +1,20 @@
 // Source stage for CSV: file bytes → records with their row and line numbers.
 // Streaming: the parser is pulled by the consumer's `for await`, so nothing is read faster than
-// rows are sent (backpressure all the way back to the file), and memory is bounded by the record
-// size limit whatever the file holds.
+// rows are sent (backpressure all the way back to the file or pipe), and memory is bounded by the
+// record size limit whatever the file holds. The input is opened once (file.ts): standard input
+// and pipes read like files.
 //
 // Every record the parser finds is yielded exactly once, as a `record` or as a `malformed` one
-// (wrong field count, a field over the size limit, a NUL byte, bytes invalid in the encoding, a
-// quote never closed at the end). Only problems that concern the whole file are thrown, as
-// SourceError: unreadable file, no header, a header we cannot trust, or a record so large that
-// the parser cannot find where the next one starts.
-import { createReadStream } from 'node:fs';
-import { Parser, type CsvError, type Info, type Options as CsvOptions } from 'csv-parse';
+// (wrong field count, a field over the size limit, a NUL byte, bytes invalid in the encoding, or a
+// stray quote: see csv-records.ts, which fails the line where it opened and reads on after it).
+// Only problems that concern the whole file are thrown, as SourceError: unreadable file, no
+// header, a header we cannot trust, or a line so long that the next one cannot be found.
 import type { SourceRecord } from '../types.js';
-import { firstRecordText, sniffDelimiter } from './csv-dialect.js';
-import { checkHeader, checkRecord, describeCsvError, lineBreaks } from './csv-rows.js';
+import { salvageCells } from './csv-salvage.js';
+import { delimiterLine, firstRecordText, sniffDelimiter } from './csv-dialect.js';
+import { filledCells, findHeader, HEADER_CONFIRM_ROWS, isFooterLike, MAX_FOOTER_RECORDS, MAX_PREAMBLE_RECORDS, startsFooter } from './csv-layout.js';
+import { TextRecords, type TextItem } from './csv-records.js';
+import { checkHeader, checkRecord } from './csv-rows.js';
 import {
   ACCEPTED_ENCODINGS_TEXT,
   canHaveInvalidBytes,
@@ -27,7 +29,7 @@ import {
   type SupportedEncoding,
 } from './encoding.js';
 import { EncodingError, SourceError } from './errors.js';
-import { readStart } from './file.js';
+import { openInput, STDIN } from './file.js';
 import { DEFAULT_MAX_RECORD_BYTES, fmt, positiveInt, resolveLimits, type Limits } from './limits.js';
 import type { CommonSourceOptions, CsvFormat, Source } from './types.js';
 
@@ -50,35 +52,8 @@ export interface CsvSourceOptions extends CommonSourceOptions {
    * ends and surrogate pairs across chunk boundaries, where streaming decoders go wrong.
    */
   readChunkBytes?: number;
-}
-
-/** What the parser stream yields: a record, or (pushed by on_skip, in file order) an error. */
-type ParserItem = { record: string[]; info: RecordCounters } | { skip: CsvError };
-
-/** The parser's counters when a record was parsed: the blank lines skipped so far and the bytes read. */
-interface RecordCounters {
-  empty_lines: number;
-  bytes: number;
-}
-
-/**
- * csv-parse's Parser, with each record tagged with the two counters the line numbers and the
- * progress need, read from the parser's live `info` as the record is pushed. The `info: true`
- * option gives the same numbers but copies the parser's whole state into two new objects per
- * record, a tenth of the dry run's time.
- */
-class CountingParser extends Parser {
-  constructor(options: CsvOptions) {
-    super({ ...options, info: false, raw: false, objname: undefined, columns: false });
-  }
-
-  override push(chunk: unknown, encoding?: BufferEncoding): boolean {
-    if (Array.isArray(chunk)) {
-      const info = this.info;
-      return super.push({ record: chunk as string[], info: { empty_lines: info.empty_lines, bytes: info.bytes } } satisfies ParserItem, encoding);
-    }
-    return super.push(chunk, encoding);
-  }
+  /** Aborting ends a wait for the input's first bytes (a pipe with nothing in it yet). */
+  signal?: AbortSignal;
 }
 
 const noHeader = (path: string): SourceError =>
@@ -86,6 +61,16 @@ const noHeader = (path: string): SourceError =>
 
 interface CsvLimits extends Limits {
   maxRecordBytes: number;
+}
+
+/** A zip archive (an .xlsx workbook) where CSV was expected: say so, not "NUL bytes in the header". */
+function refuseZip(name: string, sample: Buffer, pipe: boolean): void {
+  if (sample.length < 4 || sample.readUInt32BE(0) !== 0x504b0304) return;
+  throw new SourceError(
+    pipe
+      ? `${name} is an .xlsx workbook (a zip archive), which cannot be read from a pipe or standard input (a zip is read from its end): save it to a file named .xlsx and import that, or export the sheet as CSV`
+      : `${name} is an .xlsx workbook (a zip archive), not CSV: give it a name ending in .xlsx`,
+  );
 }
 
 export async function openCsvSource(path: string, opts: CsvSourceOptions = {}): Promise<Source<CsvFormat>> {
@@ -100,142 +85,182 @@ export async function openCsvSource(path: string, opts: CsvSourceOptions = {}): 
     maxRecordBytes: positiveInt('maxRecordBytes', opts.maxRecordBytes, Math.max(DEFAULT_MAX_RECORD_BYTES, 2 * common.maxFieldBytes)),
   };
 
-  const { bytes: sample, size, wholeFile } = readStart(path, SNIFF_BYTES);
+  const input = await openInput(path, SNIFF_BYTES, {
+    ...(opts.readChunkBytes === undefined ? {} : { chunkBytes: positiveInt('readChunkBytes', opts.readChunkBytes, 64 * 1024) }),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  const { sample, wholeFile, size } = input;
   let detected: DetectedEncoding;
   try {
+    refuseZip(path === STDIN ? 'standard input' : path, sample, input.pipe);
     detected = detectEncoding(sample, wholeFile, forced);
   } catch (e) {
+    input.close();
     if (e instanceof EncodingError) throw new EncodingError(`${path}: ${e.message}`, { cause: e });
     throw e;
   }
   const encoding = detected.encoding;
-  const firstRecord = firstRecordText(decodeSample(sample, encoding));
+  const sampleText = decodeSample(sample, encoding);
+  const firstRecord = firstRecordText(sampleText);
   if (firstRecord.trim() === '') {
+    input.close();
     throw noHeader(path);
   }
-  const delimiter = opts.delimiter ?? sniffDelimiter(firstRecord);
+  const delimiter = opts.delimiter ?? sniffDelimiter(delimiterLine(sampleText, MAX_PREAMBLE_RECORDS));
 
-  const file = createReadStream(path, { highWaterMark: positiveInt('readChunkBytes', opts.readChunkBytes, 64 * 1024) });
   const decoder = new DecodeStream(encoding, limits.maxRecordBytes);
-  const parser = new CountingParser({
-    delimiter,
-    // The decoder already removed the BOM; this only matters for a second one, which is noise.
-    bom: true,
-    // Mixed line ends happen when files are concatenated (a header from one tool, rows from
-    // another); accepting all three keeps such a file from becoming one giant record.
-    record_delimiter: ['\r\n', '\n', '\r'],
-    relax_column_count: true,
-    relax_quotes: true,
-    skip_empty_lines: true,
-    skip_records_with_error: true,
-    max_record_size: limits.maxRecordBytes,
-    on_skip: (err: CsvError | undefined) => {
-      if (!err) return;
-      // Queued behind the records parsed before it, so the consumer sees errors in file order
-      // and knows the exact line where the broken record starts.
-      parser.push({ skip: err } satisfies ParserItem);
-      // csv-parse drops the rest of its buffer after an over-long record and cannot know where
-      // the next record starts, so later rows would vanish silently: the consumer stops at this
-      // item with a SourceError, and reading stops now (a multi-GB file is not read to its end).
-      if (err.code === 'CSV_MAX_RECORD_SIZE') file.destroy();
-    },
-  });
-  // The same for a line too long for any record (see DecodeStream): the decoder ends its output
-  // there, so the parser's last record is the cut-off line, which the consumer refuses.
+  // A line too long for any record (see DecodeStream): the decoder ends its output there, so the
+  // last record is the cut-off line, which the consumer refuses; nothing more is read.
   decoder.once('overlong', () => {
-    file.unpipe(decoder);
-    file.destroy();
+    input.stream.unpipe(decoder);
+    input.close();
   });
-  file.on('error', (e) => parser.destroy(e));
-  file.pipe(decoder).pipe(parser);
+  input.stream.on('error', (e) => decoder.destroy(e));
+  input.stream.pipe(decoder);
+  const text = new TextRecords({ delimiter, maxRecordBytes: limits.maxRecordBytes });
 
+  let closed = false;
   const destroyAll = (): void => {
-    file.destroy();
+    closed = true;
+    input.close();
     decoder.destroy();
-    parser.destroy();
   };
-  const iterator = parser[Symbol.asyncIterator]() as AsyncIterator<ParserItem>;
-  const nextItem = async (): Promise<ParserItem | undefined> => {
-    try {
-      const r = await iterator.next();
-      return r.done ? undefined : r.value;
-    } catch (e) {
-      if (e instanceof SourceError) throw e;
-      throw new SourceError(`${path}: cannot read the file: ${(e as Error).message}`, { cause: e });
+  const chunks = decoder[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let queue: TextItem[] = [];
+  let queued = 0;
+  let ended = false;
+  /** Items read ahead to find the header, handed out again first. */
+  let replay: TextItem[] = [];
+  /** The next record or stray quote; undefined at the end (or once closed: a stop ends a wait for data). */
+  const nextItem = async (): Promise<TextItem | undefined> => {
+    if (replay.length > 0) return replay.shift();
+    while (queued >= queue.length) {
+      if (ended || closed) return undefined;
+      queue = [];
+      queued = 0;
+      let r: IteratorResult<Buffer>;
+      try {
+        r = await chunks.next();
+      } catch (e) {
+        if (closed) return undefined;
+        if (e instanceof SourceError) throw e;
+        throw new SourceError(`${path}: cannot read the file: ${(e as Error).message}`, { cause: e });
+      }
+      if (r.done) {
+        ended = true;
+        queue = text.end();
+      } else queue = text.write(r.value);
     }
+    return queue[queued++];
   };
-  const isTooLarge = (item: ParserItem): boolean => 'skip' in item && item.skip.code === 'CSV_MAX_RECORD_SIZE';
 
   const invalidBytes = canHaveInvalidBytes(encoding) ? invalidBytesMessage(encoding) : undefined;
   let header: string[];
-  // Line-number state: where the previous record ended, and csv-parse's running count of the
-  // blank lines it skipped. csv-parse's own `info.lines` counts a CRLF inside quotes twice, so
-  // lines are counted here from the values instead.
-  let prevEndLine: number;
-  let prevEmpty: number;
-  // Records are yielded one behind the parser: only once the next item (or the end) is known is
+  // Records are yielded one behind the reader: only once the next item (or the end) is known is
   // it certain that an item is not the cut-off start of an overlong line.
-  let ahead: ParserItem | undefined;
+  let ahead: TextItem | undefined;
+  /** Physical lines before the header that were looked past (a preamble). */
+  let linesBeforeHeader = 0;
   try {
-    const first = await nextItem();
+    let first = await nextItem();
     if (!first) throw noHeader(path);
-    if (!('skip' in first)) ahead = await nextItem();
-    if (isTooLarge(first) || (!ahead && decoder.overlong)) {
+    if (first.kind === 'record' && filledCells(first.values) < 2) {
+      // Text before the table (LinkedIn's "Notes:")? The header is the first line the rows after
+      // it match in width (csv-layout.ts); the lines before it are reported, not read as rows.
+      const look: TextItem[] = [first];
+      while (look.length < MAX_PREAMBLE_RECORDS + HEADER_CONFIRM_ROWS + 1) {
+        const item = await nextItem();
+        if (!item) break;
+        look.push(item);
+      }
+      const h = findHeader(look.map((x) => (x.kind === 'record' ? x.values : undefined)));
+      first = look[h]!;
+      replay = look.slice(h + 1);
+      if (h > 0) linesBeforeHeader = first.line - 1;
+    }
+    if (first.kind === 'record') ahead = await nextItem();
+    if (first.kind === 'stray' && first.reason.includes('grows past')) {
       throw new SourceError(
         `${path}: the header row is larger than ${limits.maxRecordBytes} bytes: the file is probably not CSV (is it a spreadsheet or a binary file?), or a quote in the first line is never closed`,
       );
     }
-    if ('skip' in first) throw new SourceError(`${path}: the header row cannot be read: ${describeCsvError(first.skip)}`, { cause: first.skip });
-    header = first.record;
-    const headerLine = 1 + first.info.empty_lines;
-    checkHeader(path, header, headerLine, limits, invalidBytes);
-    prevEndLine = headerLine + lineBreaks(header);
-    prevEmpty = first.info.empty_lines;
+    if (first.kind === 'record' && !ahead && decoder.overlong) {
+      throw new SourceError(
+        `${path}: the header row is larger than ${limits.maxRecordBytes} bytes: the file is probably not CSV (is it a spreadsheet or a binary file?), or a quote in the first line is never closed`,
+      );
+    }
+    if (first.kind === 'stray') throw new SourceError(`${path}: the header row cannot be read: line ${first.line}: ${first.reason}; close the quote, or double a quote inside a name ("")`);
+    header = first.values;
+    checkHeader(path, header, first.line, limits, invalidBytes);
+    text.width = header.length;
   } catch (e) {
     destroyAll();
     throw e;
   }
 
   // Progress is the share of the file *parsed into rows handed on*, not of the bytes pulled from
-  // disk (those run a few buffers ahead, which on a small file is all of it). csv-parse counts the
-  // decoded text as UTF-8 bytes: close to the file's own bytes, and half for UTF-16.
+  // disk (those run a few buffers ahead, which on a small file is all of it). Decoded text is
+  // counted as UTF-8 bytes: close to the file's own bytes, and half for UTF-16.
   let consumed = 0;
   const bytesPerParsedByte = encoding === 'utf-16le' || encoding === 'utf-16be' ? 2 : 1;
 
+  let footerLines = 0;
   async function* records(): AsyncGenerator<SourceRecord> {
     let row = 0;
     consumed = 0;
-    const emptyOf = (item: ParserItem): number => ('skip' in item ? ((item.skip as unknown as Info).empty_lines ?? prevEmpty) : item.info.empty_lines);
-    const startLine = (item: ParserItem): number => prevEndLine + 1 + (emptyOf(item) - prevEmpty);
-    const tooLarge = (item: ParserItem): SourceError =>
+    const tooLarge = (line: number): SourceError =>
       new SourceError(
-        `${path}, line ${startLine(item)}: a record is larger than ${limits.maxRecordBytes} bytes, so the rows after it cannot be found: ` +
-          'the file is probably not CSV, or a quote on that line is never closed (a quote inside a quoted field must be doubled ""). ' +
+        `${path}, line ${line}: a record is larger than ${limits.maxRecordBytes} bytes, so the rows after it cannot be found: ` +
+          'it is one line with no line break to read on from; the file is probably not CSV. ' +
           `Fix that line and run again (the ${fmt(row)} ${row === 1 ? 'row' : 'rows'} before it ${row === 1 ? 'was' : 'were'} read)`,
-        'skip' in item ? { cause: item.skip } : undefined,
       );
+    /** One item as the record it makes, numbered. */
+    function toRecord(current: TextItem): SourceRecord {
+      row++;
+      consumed = current.bytes;
+      if (current.kind === 'stray') {
+        return {
+          kind: 'malformed',
+          row,
+          line: current.line,
+          values: salvageCells(current.raw.replace(/[\r\n]+$/, ''), delimiter, header.length) ?? [],
+          message:
+            `line ${current.line}: ${current.reason} (a stray quote?): this line alone is failed, and reading went on at line ${current.line + 1}; ` +
+            'close the quote, or double a quote inside a value (""), and import the row again',
+          raw: current.raw,
+        };
+      }
+      const rec = checkRecord(current.values, row, current.line, header, limits, invalidBytes);
+      if (rec.kind === 'malformed') {
+        rec.raw = current.text();
+        if (current.lastLine > current.line) {
+          rec.lines = current.lastLine - current.line + 1;
+          rec.message = rec.message.replace(`line ${current.line}`, `line ${current.line} (a record of ${fmt(rec.lines)} lines, to line ${current.lastLine})`);
+        }
+      }
+      return rec;
+    }
     try {
       let current = ahead;
       ahead = undefined;
+      // A known export's footer ("Grand Totals (5 records)" and the lines after it): held back
+      // until the file ends (then skipped and counted) or a row of data comes (then read as rows).
+      let footer: TextItem[] = [];
       while (current) {
-        if (isTooLarge(current)) throw tooLarge(current);
         const following = await nextItem();
-        if (!following && decoder.overlong) throw tooLarge(current);
-        const line = startLine(current);
-        row++;
-        prevEmpty = emptyOf(current);
-        if ('skip' in current) {
-          yield { kind: 'malformed', row, line, values: [], message: `line ${line}: ${describeCsvError(current.skip)}` };
-          // Where a skipped record ends is unknown; csv-parse only skips at the end of the file
-          // here (a quote never closed), so nothing follows it anyway.
-          prevEndLine = line;
+        if (!following && decoder.overlong) throw tooLarge(current.line);
+        const footerLike = current.kind === 'record' && (footer.length > 0 ? isFooterLike(current.values) : startsFooter(current.values));
+        if (footerLike && footer.length < MAX_FOOTER_RECORDS) {
+          footer.push(current);
         } else {
-          prevEndLine = line + lineBreaks(current.record);
-          consumed = current.info.bytes;
-          yield checkRecord(current.record, row, line, header, limits, invalidBytes);
+          for (const f of footer) yield toRecord(f);
+          footer = [];
+          if (current.kind === 'record' && startsFooter(current.values)) footer.push(current);
+          else yield toRecord(current);
         }
         current = following;
       }
+      if (footer.length > 0) footerLines = footer[footer.length - 1]!.lastLine - footer[0]!.line + 1;
       consumed = Number.POSITIVE_INFINITY;
     } finally {
       destroyAll();
@@ -245,10 +270,12 @@ export async function openCsvSource(path: string, opts: CsvSourceOptions = {}): 
   return {
     path,
     header,
-    format: { kind: 'csv', encoding, encodingReason: describeEncodingReason(detected), delimiter },
+    format: { kind: 'csv', encoding, encodingReason: describeEncodingReason(detected), delimiter, ...(linesBeforeHeader > 0 ? { headerLine: linesBeforeHeader + 1 } : {}) },
     records: records(),
-    bytesRead: () => Math.min(file.bytesRead, consumed * bytesPerParsedByte),
+    bytesRead: () => Math.min(input.bytesRead(), consumed * bytesPerParsedByte),
     size,
+    pipe: input.pipe,
+    skippedLines: () => ({ beforeHeader: linesBeforeHeader, footer: footerLines }),
     close: destroyAll,
   };
 }

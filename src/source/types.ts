@@ -12,6 +12,8 @@ export interface CsvFormat {
   encodingReason: string;
   /** A single character: given by --delimiter, or sniffed from the header. */
   delimiter: string;
+  /** The header's line, when lines before it were skipped (a preamble). */
+  headerLine?: number;
 }
 
 /** One worksheet of an .xlsx workbook. */
@@ -32,8 +34,12 @@ export interface Source<F extends SourceFormat = SourceFormat> {
   records: AsyncIterable<SourceRecord>;
   /** Bytes consumed from the file so far (progress). */
   bytesRead(): number;
-  /** The file's size in bytes (progress), read once when it was opened. */
+  /** The file's size in bytes (progress), read once when it was opened; 0 for a pipe. */
   size: number;
+  /** Read once, as a stream (standard input, a FIFO, `<(…)`): it cannot be read again to resume. */
+  pipe: boolean;
+  /** Lines that are not rows: a preamble before the header, a known export's footer (complete once records are read). */
+  skippedLines(): { beforeHeader: number; footer: number };
   close(): void;
 }
 

@@ -100,7 +100,22 @@ export interface XmlHandlers {
   open(name: string, attrs: Record<string, string>): void;
   close?(name: string): void;
   text?(text: string): void;
+  /**
+   * Characters of the current text run dropped unread (see XmlPush): the text the next `text()`
+   * call gives is only the start of it. Called before that `text()`.
+   */
+  dropped?(chars: number): void;
 }
+
+/**
+ * The longest run of text between two tags that reaches the XML parser of a sheet or of the
+ * shared text, for a --max-field-size of `maxFieldBytes`: twice the limit (entities like `&amp;`
+ * make the XML longer than the text) plus room for markup. What is longer is over the limit
+ * whatever it holds, so its start is enough to say so.
+ */
+export const maxXmlRunChars = (maxFieldBytes: number): number => 2 * maxFieldBytes + 4096;
+/** The same for the workbook's other parts (sheet list, relationships, styles): names and numbers. */
+const STRUCTURE_MAX_RUN_CHARS = 1 << 20;
 
 const localName = (name: string): string => {
   const i = name.indexOf(':');
@@ -115,14 +130,31 @@ function attr(attrs: Record<string, string>, name: string): string | undefined {
   return undefined;
 }
 
-/** A push parser: bytes in, handler calls out; throws the first XML error from write(). */
+/**
+ * A push parser: bytes in, handler calls out; throws the first XML error from write().
+ *
+ * Memory is bounded whatever the part holds: the XML parser collects a text run (and a tag with
+ * its attributes) whole before it hands it on, so a 2 GB cell would be a 2 GB string. Runs are
+ * measured before they reach it: a text run longer than `maxRun` characters is cut there (the
+ * handler hears how much was dropped, and reports the value as too long), and a tag longer than
+ * `maxRun` is an error (no spreadsheet writes one; the part is damaged or hostile).
+ */
 export class XmlPush {
   private readonly sax: SaxesParserLike;
   private readonly decoder = new StringDecoder('utf8');
   private error: Error | undefined;
   private started = false;
+  /** Inside `<…>`; otherwise in text. */
+  private inTag = false;
+  /** Characters of the current run (tag or text) so far. */
+  private run = 0;
+  /** The current text run is past maxRun: the rest of it is dropped. */
+  private dropping = false;
 
-  constructor(h: XmlHandlers) {
+  constructor(
+    private readonly h: XmlHandlers,
+    private readonly maxRun: number = STRUCTURE_MAX_RUN_CHARS,
+  ) {
     this.sax = new SaxesParser({ position: false });
     // saxes goes on after an error, closing open elements to recover: a row cut off by the error
     // would look complete. Nothing after the first error reaches the handlers.
@@ -154,13 +186,51 @@ export class XmlPush {
       if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
     }
     try {
-      this.sax.write(s);
+      this.feed(s);
     } catch (e) {
       // A handler refused the content (a SourceError): the parser is mid-event, so it is done.
       this.error ??= e as Error;
       throw e;
     }
     if (this.error) throw this.error;
+  }
+
+  /** Passes `s` to the XML parser, cutting text runs at maxRun and refusing longer tags. */
+  private feed(s: string): void {
+    let from = 0;
+    let i = 0;
+    while (i < s.length && !this.error) {
+      if (this.inTag) {
+        const gt = s.indexOf('>', i);
+        const end = gt === -1 ? s.length : gt;
+        this.run += end - i;
+        if (this.run > this.maxRun) throw new Error(`it holds an XML tag longer than ${fmt(this.maxRun)} characters, which no spreadsheet program writes`);
+        if (gt === -1) break;
+        this.inTag = false;
+        this.run = 0;
+        i = gt + 1;
+        continue;
+      }
+      const lt = s.indexOf('<', i);
+      const end = lt === -1 ? s.length : lt;
+      if (this.dropping) {
+        if (from < i) this.sax.write(s.slice(from, i));
+        from = end;
+        this.h.dropped?.(end - i);
+      } else if (this.run + (end - i) > this.maxRun) {
+        const cut = safeCut(s, i, i + (this.maxRun - this.run));
+        this.sax.write(s.slice(from, cut));
+        from = end;
+        this.dropping = true;
+        this.h.dropped?.(end - cut);
+      } else this.run += end - i;
+      if (lt === -1) break;
+      this.dropping = false;
+      this.inTag = true;
+      this.run = 0;
+      i = lt + 1;
+    }
+    if (from < s.length && !this.error) this.sax.write(from === 0 ? s : s.slice(from));
   }
 
   end(): void {
@@ -170,8 +240,19 @@ export class XmlPush {
   }
 }
 
-async function parseEntry(zip: Zip, entry: ZipEntry, h: XmlHandlers): Promise<void> {
-  const xml = new XmlPush(h);
+/** Where to cut text at `at` (≥ start) without splitting an entity (`&amp;`) or a surrogate pair. */
+function safeCut(s: string, start: number, at: number): number {
+  const amp = s.lastIndexOf('&', at - 1);
+  if (amp >= start) {
+    const semi = s.indexOf(';', amp);
+    if (semi === -1 || semi >= at) at = amp;
+  }
+  const c = s.charCodeAt(at - 1);
+  return at > start && c >= 0xd800 && c <= 0xdbff ? at - 1 : at;
+}
+
+async function parseEntry(zip: Zip, entry: ZipEntry, h: XmlHandlers, maxRun?: number): Promise<void> {
+  const xml = new XmlPush(h, maxRun);
   for await (const chunk of zip.open(entry)) xml.write(chunk as Buffer);
   xml.end();
 }
@@ -282,8 +363,17 @@ export class TextBuffer {
   private text = '';
   private over = false;
   private bytes = 0;
+  private dropped = 0;
 
   constructor(private readonly maxBytes: number) {}
+
+  /**
+   * Characters of the value the XML reader dropped (see XmlPush): the value is over the limit.
+   * Counted as one byte each, as the file has them (an entity such as `&amp;` counts five).
+   */
+  addDropped(chars: number): void {
+    this.dropped += chars;
+  }
 
   append(t: string): void {
     if (this.over) {
@@ -303,7 +393,8 @@ export class TextBuffer {
   take(): SharedString {
     const text = this.text;
     let result: SharedString = text;
-    if (this.over) result = { preview: text, bytes: this.bytes };
+    if (this.over) result = { preview: text, bytes: this.bytes + this.dropped };
+    else if (this.dropped > 0) result = { preview: keptPart(text), bytes: Buffer.byteLength(text, 'utf8') + this.dropped };
     else {
       const bytes = utf8Over(text, this.maxBytes);
       if (bytes !== false) result = { preview: keptPart(text), bytes };
@@ -311,6 +402,7 @@ export class TextBuffer {
     this.text = '';
     this.over = false;
     this.bytes = 0;
+    this.dropped = 0;
     return result;
   }
 }
@@ -347,6 +439,9 @@ export async function readSharedStrings(
     text(t) {
       if (inT) buf.append(t);
     },
+    dropped(chars) {
+      if (inT) buf.addDropped(chars);
+    },
     close(name) {
       if (name === 't') inT = false;
       else if (name === 'rPh') phonetic--;
@@ -364,6 +459,6 @@ export async function readSharedStrings(
         table.push(v);
       }
     },
-  });
+  }, maxXmlRunChars(maxFieldBytes));
   return table;
 }

@@ -170,6 +170,10 @@ export class SheetParser implements XmlHandlers {
     if (this.capture) this.buf.append(t);
   }
 
+  dropped(chars: number): void {
+    if (this.capture) this.buf.addDropped(chars);
+  }
+
   close(name: string): void {
     switch (name) {
       case 'v':

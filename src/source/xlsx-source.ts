@@ -18,7 +18,7 @@ import type { SourceRecord } from '../types.js';
 import { SourceError } from './errors.js';
 import { positiveInt, resolveLimits } from './limits.js';
 import { XLSX_ADVICE } from './messages.js';
-import { XmlPush } from './xlsx-parts.js';
+import { maxXmlRunChars, XmlPush } from './xlsx-parts.js';
 import { rowMessage, SheetParser, type ParsedRow } from './xlsx-sheet.js';
 import { openWorksheet } from './xlsx-workbook.js';
 import type { CommonSourceOptions, Source, XlsxFormat } from './types.js';
@@ -42,7 +42,7 @@ export async function openXlsxSource(path: string, opts: XlsxSourceOptions = {})
   const { zip, size, sheetName, entry, formats, date1904, shared } = await openWorksheet(path, { sheet: opts.sheet, maxFieldBytes, maxSharedStringsBytes });
 
   const parser = new SheetParser({ path, sheetName, formats, date1904, shared, maxFieldBytes, maxColumns });
-  const xml = new XmlPush(parser);
+  const xml = new XmlPush(parser, maxXmlRunChars(maxFieldBytes));
   const sheetCompressed = Math.max(1, entry.compressedSize);
   let sheetFile: ReadStream | undefined;
   let entryStream: Readable;
@@ -157,6 +157,8 @@ export async function openXlsxSource(path: string, opts: XlsxSourceOptions = {})
       return Math.min(size, Math.floor((size * Math.min(sheetFile.bytesRead, sheetCompressed)) / sheetCompressed));
     },
     size,
+    pipe: false,
+    skippedLines: () => ({ beforeHeader: 0, footer: 0 }),
     close: closeAll,
   };
 }

@@ -12,7 +12,7 @@ import {
   type ChangeField,
   type FieldError,
 } from './contacts.js';
-import { drawFault, drawGone, storesContact } from './faults.js';
+import { drawEcho, drawFault, drawGone, echoedCredentials, storesContact } from './faults.js';
 import { json, readJsonObject, type Answer, type Reply } from './http.js';
 import type { StandinState } from './server.js';
 
@@ -32,11 +32,13 @@ export interface ContactApiOptions {
   hostileRandom: () => number;
   /** A third stream for update faults, so that updates never shift the creates' fault sequence. */
   updateRandom: () => number;
+  /** A fourth for the echoing gateway (echoAuthRate), drawn only when it is set. */
+  echoRandom: () => number;
 }
 
 /** The router for `/api/` requests that passed the rate limit and the credentials check. */
 export function contactApi(state: StandinState, opts: ContactApiOptions): (req: IncomingMessage, url: URL) => Promise<Reply> | Reply {
-  const { inboxes, random, hostileRandom, updateRandom } = opts;
+  const { inboxes, random, hostileRandom, updateRandom, echoRandom } = opts;
   const store = state.store;
 
   const unprocessable = (errors: FieldError[]): Answer => {
@@ -52,6 +54,10 @@ export function contactApi(state: StandinState, opts: ContactApiOptions): (req: 
 
   const create = async (req: IncomingMessage): Promise<Reply> => {
     const { body, changes } = await parsed(req, CREATE_FIELDS);
+    if (drawEcho(state.faults, echoRandom)) {
+      state.stats.byFault.echoAuth = (state.stats.byFault.echoAuth ?? 0) + 1;
+      return { kind: 'answer', ...echoedCredentials(req.headers.authorization, state.faults.echoAuthStatus ?? 400) };
+    }
     const fault = drawFault(state.faults, random, hostileRandom);
     if (fault !== null) state.stats.byFault[fault] = (state.stats.byFault[fault] ?? 0) + 1;
     if (!storesContact(fault)) {

@@ -118,6 +118,22 @@ function builder(yargs: Argv) {
       describe: 'Share of updates whose contact is deleted first (answered 404)',
       coerce: rate('--gone-on-update-rate'),
     })
+    .option('echo-auth-rate', {
+      type: 'number',
+      default: 0,
+      describe: 'Share of creates answered by a "debugging gateway" that echoes the credentials in its error body and headers (nothing stored)',
+      coerce: rate('--echo-auth-rate'),
+    })
+    .option('echo-auth-status', {
+      type: 'number',
+      default: 400,
+      describe: 'The status of those echoing answers (400-599: 4xx fails the row, 5xx is retried, 401 stops the run)',
+      coerce: (value: unknown): number => {
+        const n = Number(value);
+        if (typeof value === 'boolean' || !Number.isInteger(n) || n < 400 || n > 599) throw new UsageError(`--echo-auth-status must be an HTTP status from 400 to 599, got "${String(value)}"`);
+        return n;
+      },
+    })
     .option('latency', { type: 'number', default: 0, describe: 'Added delay (ms) before every API answer', coerce: nonNegative('--latency') })
     .option('latency-jitter', {
       type: 'number',
@@ -163,6 +179,8 @@ function optionsFrom(argv: ArgumentsCamelCase<StandinArgs>, env: NodeJS.ProcessE
       hugeBodyRate: argv.hugeBodyRate,
       neverEndRate: argv.neverEndRate,
       goneOnUpdateRate: argv.goneOnUpdateRate,
+      echoAuthRate: argv.echoAuthRate,
+      echoAuthStatus: argv.echoAuthStatus,
       latencyMs: argv.latency,
       latencyJitterMs: argv.latencyJitter,
     },

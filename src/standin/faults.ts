@@ -28,6 +28,15 @@ export interface StandinFaults {
    * if someone removed it in LiveDesk after the importer found it: the PATCH is answered 404.
    */
   goneOnUpdateRate?: number;
+  /**
+   * 0..1 share of creates answered, before anything is stored, by a "debugging gateway" that
+   * echoes the request's credentials in its error body and headers: the Authorization header,
+   * the decoded `key:secret`, the key and the secret alone, URL-encoded, and a Bearer token of its
+   * own. Drawn from its own stream, so the other faults' seeded sequences stay as they were.
+   */
+  echoAuthRate?: number;
+  /** The status of those echoing answers (400-599, default 400): 4xx fails the row, 5xx is retried, 401 stops the run. */
+  echoAuthStatus?: number;
   /** Added delay before every API answer. */
   latencyMs?: number;
   /** Plus a uniform random 0..jitter. */
@@ -48,6 +57,7 @@ const RATE_KEYS = [
   'hugeBodyRate',
   'neverEndRate',
   'goneOnUpdateRate',
+  'echoAuthRate',
 ] as const;
 const DELAY_KEYS = ['latencyMs', 'latencyJitterMs'] as const;
 
@@ -57,7 +67,7 @@ export function checkFaults(input: unknown): StandinFaults {
     throw new RangeError('faults must be an object');
   }
   const record = input as Record<string, unknown>;
-  const known: readonly string[] = [...RATE_KEYS, ...DELAY_KEYS];
+  const known: readonly string[] = [...RATE_KEYS, ...DELAY_KEYS, 'echoAuthStatus'];
   const unknownKey = Object.keys(record).find((key) => !known.includes(key));
   if (unknownKey !== undefined) throw new RangeError(`unknown fault setting "${unknownKey}"`);
   const faults: StandinFaults = {};
@@ -68,6 +78,13 @@ export function checkFaults(input: unknown): StandinFaults {
       throw new RangeError(`${key} must be a number from 0 to 1`);
     }
     faults[key] = value;
+  }
+  const status = record.echoAuthStatus;
+  if (status !== undefined) {
+    if (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 599) {
+      throw new RangeError('echoAuthStatus must be an HTTP status from 400 to 599');
+    }
+    faults.echoAuthStatus = status;
   }
   for (const key of DELAY_KEYS) {
     const value = record[key];
@@ -136,6 +153,45 @@ export function drawFault(faults: StandinFaults, random: () => number, hostileRa
 /** Whether this update's contact is deleted first (goneOnUpdateRate); one draw per update, from its own stream. */
 export function drawGone(faults: StandinFaults, random: () => number): boolean {
   return random() < (faults.goneOnUpdateRate ?? 0);
+}
+
+/** Whether this create is answered by the echoing gateway (echoAuthRate); drawn only when the rate is set. */
+export function drawEcho(faults: StandinFaults, random: () => number): boolean {
+  const rate = faults.echoAuthRate ?? 0;
+  return rate > 0 && random() < rate;
+}
+
+/**
+ * What a debugging gateway that repeats the request would answer: every spelling of the
+ * credentials it was sent, in the body and in headers. `authorization` is the request's header.
+ */
+export function echoedCredentials(authorization: string | undefined, status: number): { status: number; body: string; headers: Record<string, string> } {
+  const auth = authorization ?? '';
+  const token = /^Basic\s+(\S+)$/i.exec(auth)?.[1] ?? '';
+  const pair = Buffer.from(token, 'base64').toString('utf8');
+  const colon = pair.indexOf(':');
+  const key = colon < 0 ? pair : pair.slice(0, colon);
+  const secret = colon < 0 ? '' : pair.slice(colon + 1);
+  const message =
+    `gateway error: upstream refused the request (Authorization: ${auth}; credentials ${pair}; ` +
+    `key=${key} secret=${secret}; token ${token}; url-encoded ${encodeURIComponent(pair)}; upstream said Bearer gw-7Hq2xZp9Lk3)`;
+  const body = JSON.stringify({
+    message,
+    error: message,
+    request: { headers: { Authorization: auth, 'proxy-authorization': `Bearer gw-7Hq2xZp9Lk3` }, user: key, password: secret },
+  });
+  return {
+    status,
+    body,
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'x-echo-authorization': auth,
+      'x-echo-credentials': pair,
+      // Read by the importer for 3xx (Location) and 429/5xx (Retry-After): with the credentials in.
+      location: `http://${encodeURIComponent(key)}:${encodeURIComponent(secret)}@127.0.0.1:1/echo`,
+      'retry-after': `${secret} 1`,
+    },
+  };
 }
 
 /** Whether the contact is stored before this fault strikes. */

@@ -112,6 +112,7 @@ export async function startStandin(opts: StandinOptions): Promise<Standin> {
     // sequences as they were.
     hostileRandom: mulberry32((seed ^ 0x9e3779b9) >>> 0),
     updateRandom: mulberry32((seed ^ 0x85ebca6b) >>> 0),
+    echoRandom: mulberry32((seed ^ 0xc2b2ae35) >>> 0),
   });
   const limiter = new SlidingWindow(opts.rateLimit ?? 0);
   // Aborted by close() so that pending latency timers neither delay shutdown nor answer later.

@@ -5,8 +5,7 @@
 // into the page. wiring.ts feeds the collector from the pipeline's objects (the mapping, which
 // cell to highlight). writeReport, below, puts the page on disk.
 
-import { randomBytes } from 'node:crypto';
-import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { writePrivateFile } from '../private-file.js';
 import type { ReportData } from './collect.js';
 import { renderReport } from './render.js';
 
@@ -30,21 +29,9 @@ export { problemColumn, reportMapping, type MappingLike } from './wiring.js';
 
 /**
  * Writes the page with mode 0600 (it holds personal data). Written beside the target and renamed
- * over it, so the mode holds even when a file with looser permissions was there, and a reader
- * never sees half a page.
+ * over it, so the mode holds even when a file with looser permissions was there, a link there is
+ * replaced rather than followed, and a reader never sees half a page.
  */
 export function writeReport(path: string, data: ReportData): void {
-  const html = renderReport(data);
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    writeFileSync(tmp, html, { mode: 0o600, flag: 'wx' });
-    renameSync(tmp, path);
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // Nothing to clean up: the temp file was never created or is already renamed.
-    }
-    throw e;
-  }
+  writePrivateFile(path, renderReport(data));
 }
