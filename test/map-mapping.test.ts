@@ -120,10 +120,11 @@ describe('detectMapping', () => {
     expect(named(m)).toEqual({
       name: { join: ['First Name', 'Last Name'] },
       email: 'Email',
+      name_fallback: ['Account Name'],
       phone_number: ['MobilePhone', 'Phone'],
       identifier: 'Contact ID',
     });
-    expect(ignoredNames(m)).toEqual(['Account ID', 'Salutation', 'Account Name']);
+    expect(ignoredNames(m)).toEqual(['Account ID', 'Salutation']);
   });
 
   it('detects the sample file header', () => {
@@ -131,10 +132,11 @@ describe('detectMapping', () => {
     expect(named(m)).toEqual({
       name: { join: ['First Name', 'Last Name'] },
       email: 'Email',
+      name_fallback: ['Company'],
       phone_number: 'Mobile Phone',
       identifier: 'Contact ID',
     });
-    expect(ignoredNames(m)).toEqual(['Company', 'Notes']);
+    expect(ignoredNames(m)).toEqual(['Notes']);
   });
 
   it('matches names case-, space-, punctuation- and accent-insensitively', () => {
@@ -188,7 +190,9 @@ describe('detectMapping', () => {
     const m = detectMapping(h('Company Name,Account ID,Phone 1 - Type,E-mail 1 - Label,Fax,Email Opt Out,Last Modified'));
     expect(m.fields).toEqual({});
     expect(hasAnyField(m)).toBe(false);
-    expect(m.ignored).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    // The company is read only to name a contact that has no person name: no field of its own.
+    expect(m.nameFallback).toEqual([0]);
+    expect(m.ignored).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it('composes the name from whichever parts are present, in first-middle-last order', () => {
@@ -345,7 +349,9 @@ describe('resolveMappingSpec', () => {
   });
 
   it('rejects an unknown key and suggests the field it probably means', () => {
-    const fields = 'the fields are name, email, phone_number, avatar_url, identifier, plus custom_attributes and additional_attributes for extra columns';
+    const fields =
+      'the fields are name, email, phone_number, avatar_url, identifier, plus custom_attributes and additional_attributes for extra columns, ' +
+      'and name_fallback, phone_country, role for columns read but not sent';
     const e = mappingError(() => resolveMappingSpec({ email: 'E-mail', phone: 'Mobile' }, header, 'map.json'));
     expect(e.message).toBe(`mapping file "map.json": unknown field "phone" (did you mean "phone_number"?); ${fields}`);
     expect(e.field).toBe('phone');
@@ -446,15 +452,17 @@ describe('loadMappingFile', () => {
 
   it('reports a JSON syntax error with its line and column', () => {
     // Line, column and reason are Node's own (JSON.parse's message), with a hint for the usual slips.
-    // Node 20 gives "Unexpected token" errors no position, only a snippet: those show the snippet.
+    // Node 20 gives "Unexpected token" errors no position, only a snippet of the file: the snippet is
+    // never shown (a secret pasted in the wrong file would be), our own scan finds the place.
     const cases: [string, string][] = [
       ['{\n  "email": "Email",\n}\n', ' at line 3, column 1: expected double-quoted property name; a comma before "}" is not allowed in JSON (remove the last comma)'],
       ['{\n  "email": "Email"\n  "phone_number": "Phone"\n}', ` at line 3, column 3: expected ',' or '}' after property value; a comma is missing before this (entries must be separated by ",")`],
       ["{'email': 'Email'}", ` at line 1, column 2: expected property name or '}'; JSON needs double quotes (") around names and text, not '`],
-      ['{"email": }', `: unexpected token '}', "{"email": }"`],
+      ['{"email": }', ' at line 1, column 11: unexpected character'],
       ['{"email": "Email"', ` at line 1, column 18: the file ends too early (expected ',' or '}' after property value)`],
       ['{"email": ', ' at line 1, column 11: the file ends too early'],
-      ['// my mapping\n{"email": "Email"}', `: unexpected token '/', "// my mapp"...; JSON does not allow comments`],
+      ['// my mapping\n{"email": "Email"}', ' at line 1, column 1: unexpected character; JSON does not allow comments'],
+      ['{"email": sk_live_123}', ' at line 1, column 11: unexpected character'],
       ['{"email": "Email"} x', ' at line 1, column 20: unexpected non-whitespace character after JSON'],
       ['{"a": "x\ny"}', ' at line 1, column 9: bad control character in string literal; text must not contain a line break or tab: close the quote first'],
       ['{"a": "\\q"}', ' at line 1, column 9: bad escaped character'],
@@ -598,13 +606,15 @@ describe('mappingReport', () => {
     expect(text.endsWith('}')).toBe(true);
     expect(text).toContain('\n  "name": {\n    "join": [\n      "First Name",\n      "Last Name"\n    ]\n  },');
     const json = JSON.parse(text) as Record<string, unknown>;
-    expect(Object.keys(json)).toEqual(['_comment', 'name', 'email', 'phone_number', 'identifier', '_ignored_columns']);
+    expect(Object.keys(json)).toEqual(['_comment', 'name', 'name_fallback', 'email', 'phone_number', 'identifier', '_ignored_columns']);
     expect((json._comment as string[])[0]).toBe(
       'Mapping detected from the header (HubSpot export). Edit it, save it, and pass it back with --mapping FILE.',
     );
-    expect(json._ignored_columns).toEqual(['Contact owner', 'Associated Company', '_row']);
+    expect(json.name_fallback).toEqual(['Associated Company']);
+    expect(json._ignored_columns).toEqual(['Contact owner', '_row']);
     const back = resolveMappingSpec(json, header, 'mapping.json');
     expect(back.fields).toEqual(m.fields);
+    expect(back.nameFallback).toEqual(m.nameFallback);
     expect(back.ignored).toEqual(m.ignored);
   });
 

@@ -38,11 +38,13 @@ const CASES: Case[] = [
     preset: 'Google Contacts export',
     spec: {
       name: { join: ['First Name', 'Middle Name', 'Last Name'] },
+      name_fallback: ['Organization Name', 'File As', 'Nickname'],
       email: ['E-mail 1 - Value', 'E-mail 2 - Value'],
       phone_number: ['Phone 1 - Value', 'Phone 2 - Value'],
+      phone_country: 'Address 1 - Country',
       avatar_url: 'Photo',
     },
-    notMapped: ['E-mail 1 - Label', 'Phone 1 - Label', 'Labels', 'Organization Name', 'Phonetic First Name', 'Nickname'],
+    notMapped: ['E-mail 1 - Label', 'Phone 1 - Label', 'Labels', 'Organization Title', 'Phonetic First Name', 'Address 1 - Label'],
     contacts: [
       // Several values in one cell: the first is taken.
       { ok: true, contact: { name: 'Ana Beatriz Lima', email: 'ana.lima@example.com', phone_number: '+14155550142', avatar_url: 'https://lh3.googleusercontent.com/contacts/ANa1bCdEf' } },
@@ -55,6 +57,7 @@ const CASES: Case[] = [
     preset: 'Google Contacts export',
     spec: {
       name: 'Name',
+      name_fallback: ['Nickname'],
       email: ['E-mail 1 - Value', 'E-mail 2 - Value'],
       phone_number: ['Phone 1 - Value', 'Phone 2 - Value'],
       avatar_url: 'Photo',
@@ -71,8 +74,10 @@ const CASES: Case[] = [
     preset: 'Outlook export',
     spec: {
       name: { join: ['First Name', 'Middle Name', 'Last Name'] },
+      name_fallback: ['Company'],
       email: ['E-mail Address', 'E-mail 2 Address', 'E-mail 3 Address'],
       phone_number: ['Mobile Phone', 'Primary Phone', 'Business Phone', 'Business Phone 2', 'Home Phone', 'Home Phone 2', 'Other Phone'],
+      phone_country: ['Business Country/Region', 'Home Country/Region', 'Other Country/Region'],
     },
     notMapped: ['Title', 'Company Main Phone', "Assistant's Phone", 'Business Fax', 'Pager', 'Car Phone', 'E-mail Display Name', 'Government ID Number'],
     contacts: [
@@ -87,11 +92,12 @@ const CASES: Case[] = [
     preset: 'HubSpot export',
     spec: {
       name: { join: ['First Name', 'Last Name'] },
+      name_fallback: ['Associated Company'],
       email: 'Email',
       phone_number: ['Mobile Phone Number', 'Phone Number'],
       identifier: 'Record ID',
     },
-    notMapped: ['Primary Associated Company ID', 'Contact owner', 'Associated Company'],
+    notMapped: ['Primary Associated Company ID', 'Contact owner', 'Lifecycle Stage'],
     contacts: [
       { ok: true, contact: { name: 'Priya Raman', email: 'priya.raman@example.com', phone_number: '+14155550111', identifier: '51234567801' } },
       { ok: true, contact: { name: 'Jonas Berg', email: 'jonas.berg@example.se', phone_number: '+442079460502', identifier: '51234567802' } },
@@ -100,7 +106,7 @@ const CASES: Case[] = [
   {
     file: 'salesforce-api.csv',
     preset: 'Salesforce export (API names)',
-    spec: { name: 'Name', email: 'Email', phone_number: ['MobilePhone', 'Phone', 'HomePhone', 'OtherPhone'], identifier: 'Id' },
+    spec: { name: 'Name', email: 'Email', phone_number: ['MobilePhone', 'Phone', 'HomePhone', 'OtherPhone'], phone_country: 'MailingCountry', identifier: 'Id' },
     // PhotoUrl is a path on the Salesforce instance, not a URL: every row would fail.
     notMapped: ['AccountId', 'OwnerId', 'MasterRecordId', 'ReportsToId', 'CreatedById', 'PhotoUrl', 'AssistantPhone', 'Fax'],
     contacts: [
@@ -111,8 +117,8 @@ const CASES: Case[] = [
   {
     file: 'salesforce-report.csv',
     preset: 'Salesforce report export',
-    spec: { name: { join: ['First Name', 'Last Name'] }, email: 'Email', phone_number: ['Mobile', 'Phone'], identifier: 'Contact ID' },
-    notMapped: ['Account ID', 'Contact Owner', 'Account Name'],
+    spec: { name: { join: ['First Name', 'Last Name'] }, name_fallback: ['Account Name'], email: 'Email', phone_number: ['Mobile', 'Phone'], identifier: 'Contact ID' },
+    notMapped: ['Account ID', 'Contact Owner'],
     contacts: [
       { ok: true, contact: { name: 'Chidi Okafor', email: 'chidi.okafor@example.com', phone_number: '+13125550143', identifier: '0035g00000AbCdE' } },
       { ok: true, contact: { name: 'Linh Nguyen', email: 'linh.nguyen@example.com.au', phone_number: '+61491570157', identifier: '0035g00000AbCdF' } },
@@ -123,11 +129,12 @@ const CASES: Case[] = [
     preset: 'Pipedrive export',
     spec: {
       name: 'Person - Name',
+      name_fallback: ['Person - Organization'],
       email: ['Person - Email - Work', 'Person - Email - Home', 'Person - Email - Other'],
       phone_number: ['Person - Phone - Mobile', 'Person - Phone - Work', 'Person - Phone - Home', 'Person - Phone - Other'],
       identifier: 'Person - ID',
     },
-    notMapped: ['Person - Owner', 'Person - Organization', 'Person - First name'],
+    notMapped: ['Person - Owner', 'Person - Label', 'Person - First name'],
     contacts: [
       { ok: true, contact: { name: 'Léa Martin', email: 'lea.martin@sio.example.fr', phone_number: '+33199001235', identifier: '1042' } },
       { ok: true, contact: { name: 'Marco Rossi', email: 'marco.rossi@example.it', phone_number: '+16465550182', identifier: '1043' } },
@@ -138,11 +145,12 @@ const CASES: Case[] = [
     preset: 'Pipedrive export',
     spec: {
       name: 'Name',
+      name_fallback: ['Organization'],
       email: ['Email - Work', 'Email - Home', 'Email - Other'],
       phone_number: ['Phone - Mobile', 'Phone - Work', 'Phone - Home', 'Phone - Other'],
       identifier: 'ID',
     },
-    notMapped: ['Organization ID', 'Organization'],
+    notMapped: ['Organization ID'],
     contacts: [
       { ok: true, contact: { name: 'Léa Martin', email: 'lea.martin@sio.example.fr', phone_number: '+33199001235', identifier: '1042' } },
       { ok: true, contact: { name: 'Marco Rossi', email: 'marco.rossi@example.it', phone_number: '+16465550182', identifier: '1043' } },
@@ -151,7 +159,7 @@ const CASES: Case[] = [
   {
     file: 'zoho.csv',
     preset: 'Zoho CRM export',
-    spec: { name: 'Contact Name', email: ['Email', 'Secondary Email'], phone_number: ['Mobile', 'Phone', 'Home Phone', 'Other Phone'], identifier: 'Record Id' },
+    spec: { name: 'Contact Name', name_fallback: ['Account Name'], email: ['Email', 'Secondary Email'], phone_number: ['Mobile', 'Phone', 'Home Phone', 'Other Phone'], identifier: 'Record Id' },
     notMapped: ['Contact Owner.id', 'Account Name.id', 'Asst Phone', 'Contact Owner'],
     contacts: [
       { ok: true, contact: { name: 'Dana Whitfield', email: 'dana@ridgepg.example.com', phone_number: '+16145550101', identifier: '4876876000000211' } },
@@ -161,8 +169,8 @@ const CASES: Case[] = [
   {
     file: 'mailchimp.csv',
     preset: 'Mailchimp audience export',
-    spec: { name: { join: ['First Name', 'Last Name'] }, email: 'Email Address', phone_number: 'Phone Number', identifier: 'EUID' },
-    notMapped: ['LEID', 'OPTIN_IP', 'CC', 'Address'],
+    spec: { name: { join: ['First Name', 'Last Name'] }, email: 'Email Address', phone_number: 'Phone Number', phone_country: 'CC', identifier: 'EUID' },
+    notMapped: ['LEID', 'OPTIN_IP', 'REGION', 'Address'],
     // Mailchimp keeps phone numbers as typed, usually national.
     opts: { defaultCountry: 'US' },
     contacts: [
@@ -173,8 +181,8 @@ const CASES: Case[] = [
   {
     file: 'chatwoot.csv',
     preset: 'Chatwoot contact import file',
-    spec: { name: 'name', email: 'email', phone_number: 'phone_number', identifier: 'identifier' },
-    notMapped: ['id', 'company_name', 'custom_attribute_1'],
+    spec: { name: 'name', name_fallback: ['company_name'], email: 'email', phone_number: 'phone_number', identifier: 'identifier' },
+    notMapped: ['id', 'ip_address', 'custom_attribute_1'],
     contacts: [
       { ok: true, contact: { name: 'Clara Uzzell', email: 'clara.uzzell@example.org', phone_number: '+15417543010', identifier: 'bb4e11cd-0f23-49da-a123-dcc1fec6852c' } },
       { ok: true, contact: { name: 'Mario Creegan', email: 'mario.creegan@example.edu', phone_number: '+15417543011', identifier: 'e60bab4c-9fbb-47eb-8f75-42025b789c47' } },
@@ -215,15 +223,17 @@ describe.each(CASES)('$file', ({ file, preset, spec, notMapped, contacts, opts }
   it('maps the same way through `mapping FILE` and --mapping', () => {
     const back = resolveMappingSpec(JSON.parse(mappingReport(m)), header, 'saved.json');
     expect(back.fields).toEqual(m.fields);
+    expect(back.nameFallback).toEqual(m.nameFallback);
+    expect(back.country).toEqual(m.country);
     expect(back.ignored).toEqual(m.ignored);
   });
 });
 
 describe('presets', () => {
   it('each fixture matches its own preset, and no other but where the order settles it', () => {
-    // Chatwoot's sample uses LiveDesk's field names (LiveDesk is Chatwoot underneath); the
-    // Chatwoot preset comes first and keeps its `id` column out.
-    const overlaps: Record<string, string[]> = { 'chatwoot.csv': ['LiveDesk field names'] };
+    // Chatwoot's sample uses LiveDesk's field names (LiveDesk is Chatwoot underneath) and starts
+    // like its contacts export; the import sample's preset comes first and keeps `id` out too.
+    const overlaps: Record<string, string[]> = { 'chatwoot.csv': ['Chatwoot contacts export', 'LiveDesk field names'] };
     for (const { file, preset } of CASES) {
       const { header } = fixture(file);
       const names = new Set(header.map(normalizeHeaderName));

@@ -37,6 +37,8 @@ describe('samples/contacts.csv', () => {
   it('is detected without a mapping file', () => {
     expect(mappingToSpec(mapping)).toEqual({
       name: { join: ['First Name', 'Last Name'] },
+      // Read only for a row without a person name (issue 15).
+      name_fallback: ['Company'],
       email: 'Email',
       phone_number: 'Mobile Phone',
       identifier: 'Contact ID',
@@ -50,9 +52,15 @@ describe('samples/contacts.csv', () => {
     expect(failures).toEqual([
       [25, 'invalid_email'],
       [30, 'invalid_phone'], // national number, no country code
-      [33, 'invalid_phone'], // extension typed into the phone
-      [35, 'no_contact_data'], // only a company
     ]);
+  });
+
+  it('since issue 15, imports the row whose phone has an extension, and names the company-only row after it', () => {
+    expect(rows[32]![4]).toBe('+44 20 7946 0112 ext. 214');
+    // The extension is dropped (LiveDesk has nowhere to keep it); the number is the switchboard's.
+    expect(results[32]).toMatchObject({ ok: true, contact: { name: 'Tom Baker', phone_number: '+442079460112' } });
+    // "Lead from the trade show, no contact person yet": a contact named after its company.
+    expect(results[34]).toEqual({ ok: true, contact: { name: 'Globex Corporation' } });
   });
 
   it('accepts its national number with --default-country GB', () => {

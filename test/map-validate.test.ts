@@ -31,7 +31,7 @@ function failure(raw: ContactFields, opts: MapOptions = {}): Extract<Validation,
 const code = (raw: ContactFields): ErrorCode => failure(raw).code;
 
 describe('normalization', () => {
-  it('trims and collapses whitespace runs in every field', () => {
+  it('trims and collapses whitespace runs in every field but the identifier (opaque: trimmed only)', () => {
     expect(
       normalizeContact({
         name: '  Ada \t  King\n Lovelace ',
@@ -45,7 +45,7 @@ describe('normalization', () => {
       email: 'ada@example.com',
       phone_number: '+442079460958',
       avatar_url: 'https://example.com/a.png',
-      identifier: 'C 42',
+      identifier: 'C  42',
     });
     expect(cleanText('a\u00a0\u00a0b\u3000c')).toBe('a b c');
   });
@@ -64,6 +64,16 @@ describe('normalization', () => {
 
   it('drops fields that are empty after normalization', () => {
     expect(normalizeContact({ name: ' \u200b ', email: '\u00a0', phone_number: '', identifier: 'x' })).toEqual({ identifier: 'x' });
+  });
+
+  it('empties placeholders and takes off Excel\'s text guard and mailto: (issue 15)', () => {
+    expect(normalizeContact({ email: 'mailto:Ada@Example.com', phone_number: "'+1 415 555 0100", identifier: "'00042" })).toEqual({
+      email: 'ada@example.com',
+      phone_number: '+14155550100',
+      identifier: '00042',
+    });
+    expect(normalizeContact({ email: '#N/A', phone_number: 'unknown', identifier: '[not provided]' })).toEqual({});
+    expect(code({ name: '-', email: 'N/A' })).toBe('no_contact_data');
   });
 
   it('lower-cases email but keeps name and identifier case', () => {
@@ -97,12 +107,14 @@ describe('normalization', () => {
   it('keeps a phone otherwise as typed (no country guessing)', () => {
     expect(normalizePhone('555-0100')).toBe('5550100');
     expect(normalizePhone('020 7946 0321')).toBe('02079460321');
+    // Extensions and several values in a cell are mapRow's to split (see test/map-cells.test.ts).
     expect(normalizePhone('+1 415 555 0142 ext. 12')).toBe('+14155550142ext12');
   });
 
-  it('takes the first of several values Google packs into one cell', () => {
-    expect(normalizeEmail('A@Example.com ::: b@example.com')).toBe('a@example.com');
-    expect(normalizePhone('+1 415 555 0100 ::: +1 415 555 0101')).toBe('+14155550100');
+  it('normalizes one value: a cell of several is split by mapRow', () => {
+    expect(normalizeEmail(' Mailto:A@Example.com ')).toBe('a@example.com');
+    expect(normalizePhone("'+1 415 555 0100")).toBe('+14155550100');
+    expect(normalizeEmail('N/A')).toBe('');
   });
 });
 
@@ -239,16 +251,18 @@ describe('validateContact', () => {
       expect(failure({ phone_number: '+1 800 FLOWERS' }).message).toBe(
         'phone "+1 800 FLOWERS" contains letters; a phone number has only digits, with an optional + in front',
       );
-      expect(failure({ phone_number: '+1 415 555 0142 ext. 12' }).message).toBe(
-        'phone "+1 415 555 0142 ext. 12" contains letters (remove the extension, or put it in another column)',
+      expect(failure({ phone_number: '+1 415 555 0142 ext' }).message).toBe(
+        'phone "+1 415 555 0142 ext" contains letters (remove the extension, or put it in another column)',
       );
-      expect(failure({ phone_number: '+1 415 555 0142 x12' }).message).toContain('remove the extension');
-      expect(code({ phone_number: 'n/a' })).toBe('invalid_phone');
+      expect(failure({ phone_number: 'call me' }).message).toContain('contains letters');
+      // An extension with its number is removed (with a note), and n/a is a placeholder: no phone.
+      expect(ok({ phone_number: '+1 415 555 0142 ext. 12' })).toEqual({ phone_number: '+14155550142' });
+      expect(code({ phone_number: 'n/a' })).toBe('no_contact_data');
     });
 
     it('names another stray character', () => {
-      expect(failure({ phone_number: '+1 415 555 0100 #2' }).message).toBe(
-        'phone "+1 415 555 0100 #2" contains "#"; a phone number has only digits, with an optional + in front',
+      expect(failure({ phone_number: '+1 415 555 0100 *2' }).message).toBe(
+        'phone "+1 415 555 0100 *2" contains "*"; a phone number has only digits, with an optional + in front',
       );
       expect(failure({ phone_number: '++14155550100' }).message).toContain('contains "+"');
       expect(code({ phone_number: '+1415555+0100' })).toBe('invalid_phone');
@@ -258,6 +272,22 @@ describe('validateContact', () => {
       const f = failure({ phone_number: '  (415)   555-0100 ', email: 'a@example.com' });
       expect(f.message).toMatch(/^phone "\(415\) 555-0100" /);
       expect(f.contact).toEqual({ email: 'a@example.com', phone_number: '4155550100' });
+    });
+
+    it('--invalid-phone omit: valid without the phone when nothing else is wrong, with a note (issue 15)', () => {
+      const v = validateContact({ name: 'Ada', phone_number: '+1 800 FLOWERS' }, { invalidPhone: 'omit' });
+      expect(v).toEqual({
+        ok: true,
+        contact: { name: 'Ada' },
+        note: 'phone number "+1 800 FLOWERS" left out: it contains letters; a phone number has only digits, with an optional + in front (--invalid-phone omit)',
+        phoneLeftOut: true,
+      });
+      expect(failure({ name: 'Ada', phone_number: '+1 800 FLOWERS' })).toMatchObject({ code: 'invalid_phone', phoneOnly: true });
+      expect(failure({ phone_number: '+1 800 FLOWERS' }, { invalidPhone: 'omit' }).code).toBe('invalid_phone');
+    });
+
+    it('reads a number without + as international when it is not valid in the default country (issue 15)', () => {
+      expect(validateContact({ phone_number: '33612345678' }, { defaultCountry: 'US' })).toMatchObject({ ok: true, contact: { phone_number: '+33612345678' } });
     });
 
     it('is checked after email', () => {
@@ -343,10 +373,11 @@ describe('mapRow', () => {
     });
   });
 
-  it('takes the first of Google\'s ::: values, even when a later one would be valid', () => {
+  it('takes the first valid of Google\'s ::: values', () => {
     expect(mapRow(row({ 'E-mail': 'a@example.com ::: b@example.com' }), m, {})).toEqual({ ok: true, contact: { email: 'a@example.com' } });
-    const v = mapRow(row({ 'E-mail': 'broken ::: b@example.com' }), m, {});
-    expect(v).toMatchObject({ ok: false, code: 'invalid_email', contact: { email: 'broken' } });
+    expect(mapRow(row({ 'E-mail': 'broken ::: b@example.com' }), m, {})).toEqual({ ok: true, contact: { email: 'b@example.com' } });
+    const v = mapRow(row({ 'E-mail': 'broken ::: also broken' }), m, {});
+    expect(v).toMatchObject({ ok: false, code: 'invalid_email', message: 'email "broken" is not a valid address', contact: { email: 'broken' } });
   });
 
   it('copes with a short row', () => {

@@ -120,6 +120,45 @@ const IDENTIFIER = ranked([
   'uid',
 ]);
 
+/**
+ * A contact's company, for the name of a row without a person name: what a CRM shows for such a
+ * contact. Google's `File As` is how the contact is filed (usually the company when there is no
+ * person name).
+ */
+const COMPANY = ranked([
+  'company',
+  'companyname',
+  'organization',
+  'organisation',
+  'organizationname',
+  'organisationname',
+  'organization1name',
+  'defaultaddresscompany',
+  'accountname',
+  'businessname',
+  'fileas',
+]);
+/** After the company: what the person is called when nothing else names them. */
+const NICKNAME = ranked(['nickname', 'nick', 'preferredname', 'knownas']);
+
+/**
+ * The country a row's national phone numbers are read in: an ISO code or an English name.
+ * Codes before names, the person's own address before a business one; then any name ending in
+ * `country`, `country code` or `country/region` (`Address 1 - Country`, `Mailing Country`).
+ */
+const COUNTRY_NAMES = ranked([
+  'countrycode',
+  'country',
+  'countryregion',
+  'countryname',
+  'mailingcountry',
+  'homecountryregion',
+  'businesscountryregion',
+  'othercountryregion',
+]);
+const COUNTRY_ANY = /country(?:code|region|name)?$/;
+const COUNTRY: Matcher = (n) => COUNTRY_NAMES(n) ?? (COUNTRY_ANY.test(n) ? 100 : undefined);
+
 interface Candidate {
   index: number;
   rank: number;
@@ -196,8 +235,18 @@ export function detectMapping(header: string[]): ResolvedMapping {
   const identifier = best(preset?.identifier) ?? best(IDENTIFIER);
   if (identifier !== undefined) fields.identifier = { kind: 'columns', columns: [identifier] };
 
-  const m: ResolvedMapping = { fields, header, ignored: ignoredColumns(header, fields), detected: true };
+  // Read, never sent: only after the fields took their columns, so none is taken from a field.
+  const nameFallback = [...all(preset?.company), ...all(COMPANY), ...all(preset?.nickname), ...all(NICKNAME)];
+  const countries = [...all(preset?.country), ...all(COUNTRY)];
+  // Only a preset knows a column holds the product's user roles (a `Role` elsewhere is a job title).
+  const role = best(preset?.role);
+
+  const read = [...nameFallback, ...countries, ...(role === undefined ? [] : [role])];
+  const m: ResolvedMapping = { fields, header, ignored: ignoredColumns(header, fields, undefined, read), detected: true };
   if (preset !== undefined) m.preset = preset.name;
+  if (nameFallback.length > 0) m.nameFallback = nameFallback;
+  if (countries.length > 0) m.country = { kind: 'columns', columns: countries };
+  if (role !== undefined) m.role = role;
   return m;
 }
 

@@ -20,12 +20,15 @@ export { detectMapping } from './detect.js';
 export { loadMappingFile, resolveMappingSpec } from './mapping-file.js';
 export { describeMapping, describeOrigin, mappingReport, mappingToSpec } from './describe.js';
 export { normalizeHeaderName } from './names.js';
-export { cleanName, cleanText, isBlank, normalizeEmail, normalizePhone } from './normalize.js';
+export { cleanIdentifier, cleanName, cleanText, isBlank, isPlaceholder, normalizeEmail, normalizePhone } from './normalize.js';
 export { checkPhone, isCountryCode, toCountryCode, type CountryCode, type PhoneCheck } from './phone.js';
 export { PRESETS, findPreset, type Preset } from './presets.js';
+export { countryOf } from './country.js';
 export {
+  INVALID_PHONE_MODES,
   NO_CONTACT_DATA_MESSAGE,
   mapRow,
+  type InvalidPhoneMode,
   type MapOptions,
   type MappedContact,
   type Validation,

@@ -3,6 +3,7 @@
 // fix it.
 
 import { readFileSync } from 'node:fs';
+import { jsonErrorOffset } from '../security/parse-errors.js';
 import { CONTACT_FIELDS, type ContactField } from '../types.js';
 import { aliasField } from './detect.js';
 import { ATTRIBUTE_KEYS, MappingError, ignoredColumns, type AttributeColumn, type AttributeKey, type ResolvedMapping } from './mapping.js';
@@ -56,6 +57,10 @@ function suggestField(key: string): string | undefined {
   const n = normalizeHeaderName(key);
   for (const a of ATTRIBUTE_KEYS) if (normalizeHeaderName(a) === n) return a;
   for (const field of CONTACT_FIELDS) if (normalizeHeaderName(field) === n) return field;
+  for (const k of READ_KEYS) if (normalizeHeaderName(k) === n) return k;
+  // A country column is most often meant for reading phone numbers (or to send, see below).
+  if (n.includes('country')) return 'phone_country';
+  if (n === 'fallbackname' || n === 'nickname') return 'name_fallback';
   return aliasField(n);
 }
 
@@ -85,9 +90,14 @@ export function resolveMappingSpec(spec: unknown, header: string[], source: stri
 
   const fields: ResolvedMapping['fields'] = {};
   let attributes: ResolvedMapping['attributes'];
+  const reads: Pick<ResolvedMapping, 'nameFallback' | 'country' | 'role'> = {};
   for (const [key, value] of entries) {
     // mappingReport writes its explanations under "_" keys; they are comments.
     if (key.startsWith('_')) continue;
+    if (isReadKey(key)) {
+      resolveRead(key, value, reads, where, source, columnResolver(where, key, source, header, exact, loose));
+      continue;
+    }
     if (key === 'custom_attributes' || key === 'additional_attributes') {
       const list = resolveAttributes(key, value, where, source, columnResolver(where, key, source, header, exact, loose));
       if (list.length > 0) (attributes ??= {})[key] = list;
@@ -102,7 +112,7 @@ export function resolveMappingSpec(spec: unknown, header: string[], source: stri
           (attribute
             ? ` (to send it to LiveDesk, put it under "additional_attributes": {"additional_attributes": {${JSON.stringify(attribute)}: "Your Column"}})`
             : '') +
-          `; the fields are ${FIELD_LIST}, plus ${ATTRIBUTE_KEYS.join(' and ')} for extra columns`,
+          `; the fields are ${FIELD_LIST}, plus ${ATTRIBUTE_KEYS.join(' and ')} for extra columns, and ${READ_KEYS.join(', ')} for columns read but not sent`,
         { file: source, field: key },
       );
     }
@@ -154,9 +164,51 @@ export function resolveMappingSpec(spec: unknown, header: string[], source: stri
       { file: source },
     );
   }
-  const m: ResolvedMapping = { fields, header, ignored: ignoredColumns(header, fields, attributes), detected: false };
+  const read = [...(reads.nameFallback ?? []), ...(reads.country?.columns ?? []), ...(reads.role === undefined ? [] : [reads.role])];
+  const m: ResolvedMapping = { fields, header, ignored: ignoredColumns(header, fields, attributes, read), detected: false, ...reads };
   if (attributes !== undefined) m.attributes = attributes;
   return m;
+}
+
+/** The keys of columns that are read but not sent: a name for rows without one, a phone's country, a role to count. */
+const READ_KEYS = ['name_fallback', 'phone_country', 'role'] as const;
+type ReadKey = (typeof READ_KEYS)[number];
+
+function isReadKey(key: string): key is ReadKey {
+  return (READ_KEYS as readonly string[]).includes(key);
+}
+
+/**
+ * `"name_fallback": ["Company", "Nickname"]`, `"phone_country": "Country Code"` (or a list, the
+ * first non-empty wins), `"role": "role"` (one column).
+ */
+function resolveRead(
+  key: ReadKey,
+  value: unknown,
+  reads: Pick<ResolvedMapping, 'nameFallback' | 'country' | 'role'>,
+  where: string,
+  source: string,
+  column: (name: unknown) => number,
+): void {
+  const fail = (message: string): never => {
+    throw new MappingError(`${where}: ${JSON.stringify(key)}: ${message}`, { file: source, field: key });
+  };
+  const example = key === 'name_fallback' ? '["Company", "Nickname"]' : key === 'phone_country' ? '"Country Code"' : '"role"';
+  if (key === 'role') {
+    if (typeof value !== 'string') fail(`give the one column holding the user's role, such as ${example}; ${showValue(value)} is ${jsonKind(value)}`);
+    reads.role = column(value);
+    return;
+  }
+  const list = typeof value === 'string' ? [value] : Array.isArray(value) ? (value as unknown[]) : undefined;
+  if (list === undefined) fail(`${showValue(value)} is ${jsonKind(value)}; give a column name or a list of column names tried in order, such as ${example}`);
+  if (list!.length === 0) fail('the list of columns is empty; give at least one column name, or remove the key');
+  const indexes: number[] = [];
+  for (const name of list!) {
+    const i = column(name);
+    if (!indexes.includes(i)) indexes.push(i);
+  }
+  if (key === 'name_fallback') reads.nameFallback = indexes;
+  else reads.country = { kind: 'columns', columns: indexes };
 }
 
 /**
@@ -279,12 +331,10 @@ function jsonSyntaxError(text: string, error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   // Newer Node versions add " (line L column C)" after the position; the position is enough.
   const at = /^(.*?)(?: in JSON)? at position (\d+)/.exec(message);
-  const offset = at ? Number(at[2]) : message === 'Unexpected end of JSON input' ? text.length : undefined;
-  const reason = (at?.[1] ?? message.replace(/ is not valid JSON$/, '')).replace(/^./, (c) => c.toLowerCase());
-  if (offset === undefined) {
-    const token = /^Unexpected token '(.)'/u.exec(message)?.[1];
-    return `: ${reason}${jsonHint(text, undefined, token, message)}`;
-  }
+  // "Unexpected token" messages carry no position but quote the text around the token; the
+  // text is never shown (a secret pasted into the wrong file would be), our own scan gives the place.
+  const offset = at ? Number(at[2]) : message === 'Unexpected end of JSON input' ? text.length : jsonErrorOffset(text);
+  const reason = at?.[1]?.replace(/^./, (c) => c.toLowerCase()) ?? 'unexpected character';
   const before = text.slice(0, offset);
   const place = `at line ${before.split('\n').length}, column ${offset - before.lastIndexOf('\n')}`;
   if (offset >= text.length) return ` ${place}: the file ends too early${at ? ` (${reason})` : ''}`;

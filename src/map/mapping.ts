@@ -32,6 +32,18 @@ export interface ResolvedMapping {
   detected: boolean;
   /** The product export recognised in the header (`HubSpot export`), when one was. */
   preset?: string;
+  /**
+   * A per-row country column (ISO 3166 alpha-2 code or an English country name): a national phone
+   * number in that row is read in that country before `--default-country`. Not sent.
+   */
+  country?: FieldSource;
+  /**
+   * When the row has no person name: columns tried in order for one (company, then nickname).
+   * Read only when `fields.name` gave nothing.
+   */
+  nameFallback?: number[];
+  /** A column of the product's user roles (Zendesk's `role`): agent and admin rows are counted. Not sent. */
+  role?: number;
 }
 
 /** A mapping file that cannot be used. The message says what, where, and how to fix it. */
@@ -50,11 +62,17 @@ export class MappingError extends UsageError {
 /** A field's value in a mapping file: a column, columns tried in order, or (name only) a join. */
 export type FieldSpec = string | string[] | { join: string[] };
 /** A mapping file's object, as mappingToSpec writes it and resolveMappingSpec reads it. */
-export type MappingSpec = Partial<Record<ContactField, FieldSpec>> & Partial<Record<AttributeKey, Record<string, string>>>;
+export type MappingSpec = Partial<Record<ContactField, FieldSpec>> & Partial<Record<AttributeKey, Record<string, string>>> & MappingSpecReads;
+/** A mapping file's keys for columns that are read but not sent (ResolvedMapping's nameFallback, country, role). */
+export type MappingSpecReads = {
+  name_fallback?: string | string[];
+  phone_country?: string | string[];
+  role?: string;
+};
 
-/** The header indexes no field or attribute reads. */
-export function ignoredColumns(header: readonly string[], fields: ResolvedMapping['fields'], attributes?: ResolvedMapping['attributes']): number[] {
-  const used = new Set<number>();
+/** The header indexes no field or attribute reads, nor `read` (name fallback, country, role). */
+export function ignoredColumns(header: readonly string[], fields: ResolvedMapping['fields'], attributes?: ResolvedMapping['attributes'], read: Iterable<number> = []): number[] {
+  const used = new Set<number>(read);
   for (const source of Object.values(fields)) for (const i of source.columns) used.add(i);
   for (const list of Object.values(attributes ?? {})) for (const a of list) used.add(a.column);
   const ignored: number[] = [];

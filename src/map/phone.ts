@@ -9,11 +9,13 @@ import metadata from 'libphonenumber-js/max/metadata';
 
 export type { CountryCode };
 
-export type PhoneCheck = { ok: true; e164: string } | { ok: false; reason: string };
+/** `note`: what a person should know about how the number was read (the results file's note). */
+export type PhoneCheck = { ok: true; e164: string; note?: string } | { ok: false; reason: string };
 
 const TWO_LETTERS = /^[A-Z]{2}$/;
 const HAS_LETTER = /\p{L}/u;
-const PHONE_EXTENSION = /(?:ext|x)\.?\s*\d+\s*$/i;
+/** An extension mapRow could not take off (no number after it, or too long a one): said in the message. */
+const PHONE_EXTENSION = /(?:^|[\d\s)])(?:ext(?:ension)?|x)\.?\s*\d*\s*$/i;
 const DIGITS_ONLY = /^\d+$/;
 
 /** True when `s` is an ISO 3166 alpha-2 code (upper case) that libphonenumber-js has numbering rules for. */
@@ -70,10 +72,14 @@ const NATIONAL = 'is a national number (no country code): pass --default-country
 /**
  * Checks a phone already cleaned by normalizePhone (formatting removed, `00` → `+`) and returns
  * its E.164 form, or why it cannot be a valid number. `original` is the cell as typed, used only
- * to recognise an extension. Without `defaultCountry`, a number without `+` is refused: guessing
- * the country would store wrong numbers silently.
+ * to recognise an extension. A number without `+` is read as a national number of
+ * `defaultCountry` (the row's country, or --default-country: `countryFrom` says which, for
+ * messages); when it is not a valid one there but is valid once read with a `+` in front
+ * (`4915112345678` read in US), it is taken as international, and the check's note says so.
+ * Without a country, a number without `+` is refused: guessing the country would store wrong
+ * numbers silently.
  */
-export function checkPhone(original: string, phone: string, defaultCountry?: CountryCode): PhoneCheck {
+export function checkPhone(original: string, phone: string, defaultCountry?: CountryCode, countryFrom?: string): PhoneCheck {
   // Letters and stray characters are reported before libphonenumber-js sees the text: it would
   // quietly read "ext. 12" as an extension and drop it, and LiveDesk has nowhere to keep one.
   if (HAS_LETTER.test(phone)) {
@@ -92,7 +98,13 @@ export function checkPhone(original: string, phone: string, defaultCountry?: Cou
       ? { ok: false, reason: 'is not a phone number' }
       : { ok: false, reason: `contains "${bad[0]}"; a phone number has only digits, with an optional + in front` };
   }
-  if (!international && defaultCountry === undefined) return { ok: false, reason: NATIONAL };
+  if (!international && defaultCountry === undefined) {
+    const asInternational = digits.startsWith('0') ? undefined : readInternational(digits);
+    if (asInternational === undefined) return { ok: false, reason: NATIONAL };
+    const country = parsePhoneNumberWithError(asInternational).country;
+    const where = country === undefined ? '' : `, ${region(country)}`;
+    return { ok: false, reason: `${NATIONAL} (if it starts with its country code, that is ${asInternational}${where})` };
+  }
   if (international && digits.startsWith('0')) {
     return { ok: false, reason: 'has an invalid country code: a country code never starts with 0' };
   }
@@ -102,14 +114,16 @@ export function checkPhone(original: string, phone: string, defaultCountry?: Cou
   const fast = international ? fastInternational(digits) : fastNational(digits, defaultCountry!);
   if (fast !== undefined) return { ok: true, e164: fast };
 
-  // National numbers are read with --default-country; say so, since that is where a wrong
-  // country would come from.
-  const readAs = international ? '' : `; it has no + in front, so it was read with --default-country ${defaultCountry}`;
+  // National numbers are read in the row's country or with --default-country; say which, since
+  // that is where a wrong country would come from.
+  const readAs = international ? '' : `; it has no + in front, so it was read with ${countryFrom ?? `--default-country ${defaultCountry}`}`;
   let p: PhoneNumber;
   try {
     p = international ? parsePhoneNumberWithError(phone) : parsePhoneNumberWithError(phone, defaultCountry);
   } catch (e) {
     if (!(e instanceof ParseError)) throw e;
+    const fallback = international ? undefined : internationalFallback(digits, defaultCountry!);
+    if (fallback !== undefined) return fallback;
     switch (e.message) {
       case 'INVALID_COUNTRY':
         return { ok: false, reason: `has an invalid country code: ${codePrefixes(digits)} are not country codes` };
@@ -122,6 +136,8 @@ export function checkPhone(original: string, phone: string, defaultCountry?: Cou
     }
   }
   if (p.isValid()) return { ok: true, e164: p.number };
+  const fallback = international ? undefined : internationalFallback(digits, defaultCountry!);
+  if (fallback !== undefined) return fallback;
 
   const at = where(p, international ? undefined : defaultCountry);
   switch (validatePhoneNumberLength(p.number)) {
@@ -134,6 +150,32 @@ export function checkPhone(original: string, phone: string, defaultCountry?: Cou
     default:
       return { ok: false, reason: `is not a valid number for ${at}${readAs}` };
   }
+}
+
+/** `digits` read with a + in front: its E.164 form when that is a valid number, else undefined. */
+function readInternational(digits: string): string | undefined {
+  const fast = fastInternational(digits);
+  if (fast !== undefined) return fast;
+  try {
+    const p = parsePhoneNumberWithError('+' + digits);
+    return p.isValid() ? p.number : undefined;
+  } catch (e) {
+    if (e instanceof ParseError) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * A national number that is not valid in `country` but is a valid international number written
+ * without its + (`4915112345678`, `33612345678`: exports and CRMs that store the digits only): the
+ * international number, with a note. Only reached once the national reading has failed, so a
+ * number valid in the row's country is always read as that country's.
+ */
+function internationalFallback(digits: string, country: CountryCode): PhoneCheck | undefined {
+  if (digits.startsWith('0')) return undefined; // a trunk prefix: never a country code
+  const e164 = readInternational(digits);
+  if (e164 === undefined) return undefined;
+  return { ok: true, e164, note: `phone ${digits} read as ${e164} (not a valid number for ${region(country)}, valid with a + in front)` };
 }
 
 // ---------------------------------------------------------------- the fast path

@@ -40,8 +40,17 @@ interface PresetSpec {
   phone?: readonly Name[];
   avatar?: readonly Name[];
   identifier?: readonly Name[];
+  /** The contact's company, for the name of a row without a person name (before a nickname). */
+  company?: readonly Name[];
+  nickname?: readonly Name[];
+  /** Where the contact is (ISO code or country name): the country a national phone number is read in. */
+  country?: readonly Name[];
+  /** A user's role in the exporting product (Zendesk: end-user, agent, admin); counted, never sent. */
+  role?: readonly Name[];
   /** Columns that never feed a field, not even through the generic aliases. */
   never?: readonly Name[];
+  /** A further condition on the header, for a signature that names alone cannot say. */
+  also?: (names: ReadonlySet<string>, raw: readonly string[]) => boolean;
 }
 
 export interface Preset {
@@ -56,6 +65,10 @@ export interface Preset {
   readonly phone?: Matcher;
   readonly avatar?: Matcher;
   readonly identifier?: Matcher;
+  readonly company?: Matcher;
+  readonly nickname?: Matcher;
+  readonly country?: Matcher;
+  readonly role?: Matcher;
   readonly never?: Matcher;
 }
 
@@ -95,7 +108,7 @@ function compile(spec: PresetSpec): Preset {
   return {
     name: spec.name,
     matches(names, raw) {
-      return signatures.some((groups) => groups.every((test) => test(names, raw)));
+      return signatures.some((groups) => groups.every((test) => test(names, raw))) && (spec.also === undefined || spec.also(names, raw));
     },
     fullName: m(spec.fullName),
     first: m(spec.first),
@@ -105,6 +118,10 @@ function compile(spec: PresetSpec): Preset {
     phone: m(spec.phone),
     avatar: m(spec.avatar),
     identifier: m(spec.identifier),
+    company: m(spec.company),
+    nickname: m(spec.nickname),
+    country: m(spec.country),
+    role: m(spec.role),
     never: m(spec.never),
   };
 }
@@ -131,6 +148,9 @@ const GOOGLE: PresetSpec = {
   email: [/^email\d+value$/],
   phone: [/^phone\d+value$/],
   avatar: ['Photo'],
+  company: ['Organization Name', 'Organization 1 - Name', 'File As'],
+  nickname: ['Nickname'],
+  country: [/^address\d+country$/],
   never: [/^(?:email|phone|address|website|relation|event|im|customfield|organization)\d+(?:label|type)$/, 'Labels', 'Group Membership'],
 };
 
@@ -156,6 +176,8 @@ const OUTLOOK: PresetSpec = {
   last: ['Last Name'],
   email: ['E-mail Address', 'E-mail 2 Address', 'E-mail 3 Address'],
   phone: ['Mobile Phone', 'Primary Phone', 'Business Phone', 'Business Phone 2', 'Home Phone', 'Home Phone 2', 'Other Phone'],
+  company: ['Company'],
+  country: ['Business Country/Region', 'Home Country/Region', 'Other Country/Region'],
   // The company's switchboard and an assistant's line reach someone else.
   never: ['Company Main Phone', "Assistant's Phone", 'Business Fax', 'Home Fax', 'Other Fax', 'Pager', 'Callback', 'Car Phone', 'Radio Phone', 'TTY/TDD Phone', 'Telex', 'ISDN', 'Title'],
 };
@@ -179,6 +201,8 @@ const HUBSPOT: PresetSpec = {
   email: ['Email'],
   phone: ['Mobile Phone Number', 'Phone Number'],
   identifier: ['Record ID'],
+  company: ['Company Name', 'Associated Company'],
+  country: ['Country/Region', 'Country'],
   never: ['Record ID - Company', 'Primary Associated Company ID', 'Associated Company IDs', 'Contact owner', 'Fax Number'],
 };
 
@@ -203,6 +227,8 @@ const ZOHO: PresetSpec = {
   email: ['Email', 'Secondary Email'],
   phone: ['Mobile', 'Phone', 'Home Phone', 'Other Phone'],
   identifier: ['Record Id', 'Contact Id'],
+  company: ['Account Name'],
+  country: ['Mailing Country', 'Other Country'],
   never: ['Contact Owner.id', 'Account Name.id', 'Vendor Name.id', 'Created By.id', 'Modified By.id', 'Reporting To.id', 'Asst Phone', 'Fax', 'Skype ID'],
 };
 
@@ -212,19 +238,35 @@ const ZOHO: PresetSpec = {
 // `Deal - ID`, ... (read by public scripts processing these exports); the People list export has
 // the same names unprefixed: `ID, Name, First name, Last name, Email - Work, Email - Home, Email -
 // Other, Phone - Work, Phone - Home, Phone - Mobile, Phone - Other, Organization, Organization ID`.
-// A deals export repeats a person on each of their deals: duplicate_in_file catches the repeats.
+// Exports from accounts set to British English write `Person - Organisation`; some exports number
+// the phone columns (`Person - Phone 1` … `Person - Phone 10`). A cell may hold two values
+// (`a@x.com, b@y.com`). A deals export repeats a person on each of their deals: duplicate_in_file
+// catches the repeats.
 const PIPEDRIVE: PresetSpec = {
   name: 'Pipedrive export',
   signatures: [
-    [['Person - Name', 'Person - Email - Work', 'Person - Email', 'Person - Phone - Work', 'Person - Phone - Mobile', 'Person - ID', 'Person - First name']],
+    [['Person - Name', 'Person - Email - Work', 'Person - Email', 'Person - Phone - Work', 'Person - Phone - Mobile', 'Person - ID', 'Person - First name', 'Person - Organisation', /^personphone\d+$/]],
     [['Email - Work', 'Email - Home', 'Email - Other', 'Phone - Work', 'Phone - Mobile', 'Phone - Home']],
   ],
   fullName: ['Person - Name', 'Name'],
   first: ['Person - First name', 'First name'],
   last: ['Person - Last name', 'Last name'],
   email: ['Person - Email - Work', 'Person - Email - Home', 'Person - Email - Other', 'Person - Email', 'Email - Work', 'Email - Home', 'Email - Other', 'Email'],
-  phone: ['Person - Phone - Mobile', 'Person - Phone - Work', 'Person - Phone - Home', 'Person - Phone - Other', 'Person - Phone', 'Phone - Mobile', 'Phone - Work', 'Phone - Home', 'Phone - Other', 'Phone'],
+  phone: [
+    'Person - Phone - Mobile',
+    'Person - Phone - Work',
+    'Person - Phone - Home',
+    'Person - Phone - Other',
+    'Person - Phone',
+    /^personphone\d+$/,
+    'Phone - Mobile',
+    'Phone - Work',
+    'Phone - Home',
+    'Phone - Other',
+    'Phone',
+  ],
   identifier: ['Person - ID', 'ID'],
+  company: ['Person - Organization', 'Person - Organisation', 'Organization', 'Organisation'],
   never: ['Deal - ID', 'Organization - ID', 'Organization ID', 'Lead - ID', 'Person - Owner', 'Owner'],
 };
 
@@ -244,7 +286,9 @@ const MAILCHIMP: PresetSpec = {
   email: ['Email Address'],
   phone: ['Phone Number', 'Phone'],
   identifier: ['EUID'],
-  never: ['LEID', 'OPTIN_IP', 'CONFIRM_IP', 'CC', 'REGION'],
+  // CC is the subscriber's country (ISO code), located by Mailchimp: numbers are read in it.
+  country: ['CC'],
+  never: ['LEID', 'OPTIN_IP', 'CONFIRM_IP', 'REGION'],
 };
 
 // Salesforce, API names (Data Loader and the weekly Data Export). Contact fields from the Object
@@ -271,6 +315,7 @@ const SALESFORCE_API: PresetSpec = {
   phone: ['MobilePhone', 'Phone', 'HomePhone', 'OtherPhone'],
   avatar: [],
   identifier: ['Id'],
+  country: ['MailingCountry', 'OtherCountry'],
   never: [/.id$/, 'PhotoUrl', 'AssistantPhone', 'Fax', 'Jigsaw'],
 };
 
@@ -289,6 +334,8 @@ const SALESFORCE_REPORT: PresetSpec = {
   email: ['Email'],
   phone: ['Mobile', 'Mobile Phone', 'Phone', 'Home Phone', 'Other Phone'],
   identifier: ['Contact ID', 'Lead ID'],
+  company: ['Account Name', 'Company / Account', 'Company'],
+  country: ['Mailing Country', 'Country'],
   never: ['Account ID', 'Owner ID', 'Contact Owner', 'Lead Owner', 'Created By ID', 'Last Modified By ID', 'Asst. Phone', 'Fax', 'Business Fax'],
 };
 
@@ -304,20 +351,171 @@ const CHATWOOT: PresetSpec = {
   email: ['email'],
   phone: ['phone_number'],
   identifier: ['identifier'],
+  company: ['company_name'],
+  never: ['id'],
+};
+
+// LinkedIn (Settings → Data privacy → Get a copy of your data → Connections): Connections.csv
+// starts with a `Notes:` line, a quoted paragraph and a blank line, then `First Name,Last Name,URL,
+// Email Address,Company,Position,Connected On`. Email Address is empty unless the connection allows
+// it to be downloaded. `URL` is the profile's address (linkedin.com/in/…): the one key a
+// connection has in this file, so it is the identifier (a rerun finds the contact again).
+const LINKEDIN: PresetSpec = {
+  name: 'LinkedIn connections export',
+  signatures: [[['Connected On'], ['URL', 'Position']]],
+  first: ['First Name'],
+  last: ['Last Name'],
+  email: ['Email Address'],
+  identifier: ['URL'],
+  company: ['Company'],
+  never: ['Position'],
+};
+
+// Shopify (Customers → Export). Current header (help.shopify.com, "Customer CSV file format"):
+// `Customer ID,First Name,Last Name,Email,Accepts Email Marketing,Default Address Company,Default
+// Address Address1,Default Address Address2,Default Address City,Default Address Province Code,
+// Default Address Country Code,Default Address Zip,Default Address Phone,Phone,Accepts SMS
+// Marketing,Total Spent,Total Orders,Note,Tax Exempt,Tags`; before 2023: `First Name,Last Name,
+// Email,Company,Address1,Address2,City,Province,Province Code,Country,Country Code,Zip,Phone,Accepts
+// Marketing,Total Spent,Total Orders,Tags,Note,Tax Exempt`. Shopify writes a leading apostrophe
+// (Excel's text guard) before phones, the customer ID and the zip: `'+14155550150`.
+const SHOPIFY: PresetSpec = {
+  name: 'Shopify customers export',
+  signatures: [[['Total Spent'], ['Total Orders'], ['Accepts Email Marketing', 'Accepts Marketing', 'Tax Exempt', 'Accepts SMS Marketing']]],
+  first: ['First Name'],
+  last: ['Last Name'],
+  email: ['Email'],
+  // The customer's own phone before the default address's (which may be a shop or a relative).
+  phone: ['Phone', 'Default Address Phone'],
+  identifier: ['Customer ID'],
+  company: ['Default Address Company', 'Company'],
+  country: ['Default Address Country Code', 'Country Code', 'Country'],
+};
+
+// Intercom (Contacts → Export users): `First name,Last name,Name,Conversation Rating,Email,Phone,
+// User ID,First Seen (UTC),Signed up (UTC),Last seen (UTC),Last contacted (UTC),Last heard from
+// (UTC),…,Web sessions,Country,Region,City,…`, then the workspace's custom attributes, then company
+// columns. A custom attribute may carry any name, such as `phone_number`: the standard `Phone`,
+// `Email` and `User ID` always come first. `User ID` is the ID the customer's own product gave the
+// user (Intercom's "external ID").
+const INTERCOM: PresetSpec = {
+  name: 'Intercom users export',
+  signatures: [
+    [
+      ['Email', 'Phone', 'User ID'],
+      ['First Seen (UTC)', 'Signed up (UTC)', 'Last seen (UTC)', 'Last contacted (UTC)', 'Last heard from (UTC)', 'Conversation Rating', 'Web sessions', 'Last opened email (UTC)'],
+    ],
+  ],
+  fullName: ['Name'],
+  first: ['First name'],
+  last: ['Last name'],
+  email: ['Email'],
+  phone: ['Phone'],
+  identifier: ['User ID'],
+  company: ['Company name'],
+  country: ['Country'],
+  never: ['Company ID', 'Intercom ID', 'Owner'],
+};
+
+// Dynamics 365 (a view's "Export to Excel", as .xlsx or saved as CSV): the first three columns
+// are hidden in the workbook: `(Do Not Modify) Contact` (the record's GUID), `(Do Not Modify) Row
+// Checksum`, `(Do Not Modify) Modified On`, then the view's columns by their display names
+// (learn.microsoft.com, "Export data to Excel"): `Full Name,Email,Company Name,Business Phone,
+// Mobile Phone,…`. A lead view's GUID column is `(Do Not Modify) Lead`. The checksum and the date
+// let Dynamics re-import the sheet; they never feed a field.
+const DYNAMICS: PresetSpec = {
+  name: 'Dynamics 365 export',
+  signatures: [[['(Do Not Modify) Row Checksum', '(Do Not Modify) Modified On']]],
+  fullName: ['Full Name', 'Name'],
+  first: ['First Name'],
+  middle: ['Middle Name'],
+  last: ['Last Name'],
+  email: ['Email', 'Email Address 2', 'Email Address 3'],
+  phone: ['Mobile Phone', 'Business Phone', 'Home Phone', 'Business Phone 2', 'Home Phone 2'],
+  identifier: ['(Do Not Modify) Contact', '(Do Not Modify) Lead'],
+  company: ['Company Name', 'Company', 'Parent Customer'],
+  nickname: ['Nickname'],
+  country: ['Address 1: Country/Region', 'Country/Region'],
+  // Every other `(Do Not Modify)` column: the checksum, the date, another entity's GUID.
+  never: [/^donotmodify(?!(?:contact|lead)$)/, 'Owner', 'Fax', 'Pager', 'Assistant Phone'],
+};
+
+// Freshdesk (Contacts → Export): `Full name,Title,Email,Work phone,Mobile phone,Twitter,Unique
+// external ID,Company,Address,Time zone,Language,Tags,About` (the contact fields of Admin → Contact
+// fields, in that order; custom fields follow). `Title` is the job title.
+const FRESHDESK: PresetSpec = {
+  name: 'Freshdesk contacts export',
+  signatures: [[['Unique external ID'], ['Work phone', 'Mobile phone', 'Twitter', 'Time zone', 'About', 'Full name']]],
+  fullName: ['Full name'],
+  email: ['Email'],
+  phone: ['Mobile phone', 'Work phone'],
+  identifier: ['Unique external ID'],
+  company: ['Company'],
+  never: ['Title', 'Twitter', 'Twitter ID', 'Facebook ID'],
+};
+
+// Zendesk users (Admin Center → Account → Tools → Reports → Export, or a script over the Users API):
+// the Users API's field names (developer.zendesk.com, Users): `id,url,name,email,created_at,
+// updated_at,time_zone,iana_time_zone,phone,shared_phone_number,photo,locale_id,locale,
+// organization_id,role,verified,external_id,tags,alias,active,shared,shared_agent,last_login_at,
+// two_factor_auth_enabled,signature,details,notes,role_type,custom_role_id,moderator,
+// ticket_restriction,only_private_comments,restricted_agent,suspended,default_group_id,…`. `id`
+// is Zendesk's own number and `url` its API address; `external_id` is "a unique identifier from
+// another system". `photo` is the picture's address. `role` is end-user, agent or admin: staff rows
+// are imported like the others, and counted in the summary.
+const ZENDESK: PresetSpec = {
+  name: 'Zendesk users export',
+  signatures: [
+    [
+      // The API's own spelling: a CRM's "External ID" and "Role" (a job title) are not Zendesk's.
+      [{ raw: /^external_id$/ }],
+      [{ raw: /^role$/ }],
+      ['organization_id', 'locale_id', 'time_zone', 'iana_time_zone', 'shared_phone_number', 'ticket_restriction', 'role_type', 'custom_role_id', 'last_login_at', 'restricted_agent', 'only_private_comments'],
+    ],
+  ],
+  fullName: ['name'],
+  email: ['email'],
+  phone: ['phone'],
+  avatar: ['photo', 'remote_photo_url'],
+  identifier: ['external_id'],
+  company: ['organization'],
+  nickname: ['alias'],
+  role: ['role'],
+  never: ['id', 'url', 'organization_id', 'locale_id', 'custom_role_id', 'default_group_id', 'shared_phone_number', 'role_type', 'signature'],
+};
+
+// Chatwoot's contacts export (Contacts → Export): `id,name,email,phone_number`, the default columns
+// of its ContactsExportJob, sometimes followed by further attributes. `id` is the contact's number
+// in the exporting Chatwoot account, meaningless in LiveDesk: never the identifier.
+const CHATWOOT_EXPORT: PresetSpec = {
+  name: 'Chatwoot contacts export',
+  signatures: [[[{ raw: /^id$/ }], [{ raw: /^name$/ }], [{ raw: /^email$/ }], [{ raw: /^phone_number$/ }]]],
+  also: (_names, raw) => raw[0]?.trim() === 'id',
+  fullName: ['name'],
+  email: ['email'],
+  phone: ['phone_number'],
+  identifier: ['identifier'],
+  company: ['company_name', 'company'],
+  country: ['country_code', 'country'],
   never: ['id'],
 };
 
 // LiveDesk's own field names (the Create Contact API: name, email, phone_number, avatar_url,
 // identifier), which is also the header of this importer's results file; `contact_id` there is
 // LiveDesk's ID for the contact, never an identifier of ours.
+// A header of another product may hold one of these names as a custom column (Intercom's custom
+// attribute `phone_number` beside its standard `Phone`): the header must spell at least three of
+// them exactly the API's way (lower case, underscores), and have no other email or phone column.
 const LIVEDESK_FIELDS = ['name', 'email', 'phone_number', 'avatar_url', 'identifier'];
+const LIVEDESK_NORMALIZED = new Set(LIVEDESK_FIELDS.map(normalizeHeaderName));
+const OTHER_CONTACT_COLUMN = /phone|mobile|mail|cell|tel/;
 const LIVEDESK: PresetSpec = {
   name: 'LiveDesk field names',
-  // Two of the API's names, one of them spelt the API's way (`phone_number`, not "Phone Number").
-  signatures: [
-    [[{ raw: /^phone_number$/i }], LIVEDESK_FIELDS.filter((f) => f !== 'phone_number')],
-    [[{ raw: /^avatar_url$/i }], LIVEDESK_FIELDS.filter((f) => f !== 'avatar_url')],
-  ],
+  // One of the API's names that no label-style header writes (`phone_number`, not "Phone Number").
+  signatures: [[[{ raw: /^(?:phone_number|avatar_url)$/ }]]],
+  also: (names, raw) =>
+    raw.filter((r) => LIVEDESK_FIELDS.includes(r.trim())).length >= 3 &&
+    ![...names].some((n) => !LIVEDESK_NORMALIZED.has(n) && OTHER_CONTACT_COLUMN.test(n)),
   fullName: ['name'],
   email: ['email'],
   phone: ['phone_number'],
@@ -329,9 +527,27 @@ const LIVEDESK: PresetSpec = {
 /**
  * In the order they are tried: a header matching two presets gets the first. Those whose
  * signatures overlap are ordered so the more specific comes first (HubSpot's `Record ID` before
- * Zoho's `Record Id`; Chatwoot's sample before LiveDesk's names).
+ * Zoho's `Record Id`; Chatwoot's files before LiveDesk's names).
  */
-export const PRESETS: readonly Preset[] = [GOOGLE, OUTLOOK, HUBSPOT, ZOHO, PIPEDRIVE, MAILCHIMP, SALESFORCE_API, SALESFORCE_REPORT, CHATWOOT, LIVEDESK].map(compile);
+export const PRESETS: readonly Preset[] = [
+  GOOGLE,
+  OUTLOOK,
+  HUBSPOT,
+  ZOHO,
+  PIPEDRIVE,
+  MAILCHIMP,
+  SALESFORCE_API,
+  SALESFORCE_REPORT,
+  LINKEDIN,
+  SHOPIFY,
+  INTERCOM,
+  DYNAMICS,
+  FRESHDESK,
+  ZENDESK,
+  CHATWOOT,
+  CHATWOOT_EXPORT,
+  LIVEDESK,
+].map(compile);
 
 /** The preset whose signature the header carries, if any: `names` normalized, `raw` as written. */
 export function findPreset(names: ReadonlySet<string>, raw: readonly string[]): Preset | undefined {

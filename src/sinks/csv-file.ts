@@ -2,22 +2,36 @@
 // tailing it never sees half a line. Lines may wait in memory until the end of the event loop's
 // turn (see Outputs, which decides when they are written and in what order with the journal);
 // close() writes whatever is still waiting.
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
+import { createPrivate, openAppend } from './private-file.js';
 
 /** A cell csv-stringify (default options) would quote: a delimiter, quote or line break inside. */
 const NEEDS_QUOTES = /[",\r\n]/;
+/** The same test for each other delimiter used so far (a failures file takes its input's). */
+const needsQuotesWith = new Map<string, RegExp>([[',', NEEDS_QUOTES]]);
+
+function quoteTest(delimiter: string): RegExp {
+  let re = needsQuotesWith.get(delimiter);
+  if (!re) {
+    re = new RegExp(`["\\r\\n${delimiter.replace(/[\\\]^-]/g, '\\$&')}]`);
+    needsQuotesWith.set(delimiter, re);
+  }
+  return re;
+}
 
 /**
  * One CSV record as text, with its line break: byte for byte what csv-stringify writes with its
  * default options (`,` between cells, `"` around a cell holding `,` `"` CR or LF, `""` for a quote
  * inside, LF at the end), without its per-call set-up. test/sinks-csv-line.test.ts checks the two agree.
+ * With another `delimiter` (one character), as csv-stringify writes with that `delimiter` option.
  */
-export function csvLine(cells: readonly string[]): string {
+export function csvLine(cells: readonly string[], delimiter = ','): string {
+  const needsQuotes = delimiter === ',' ? NEEDS_QUOTES : quoteTest(delimiter);
   let line = '';
   for (let i = 0; i < cells.length; i++) {
     const c = cells[i] ?? '';
-    if (i > 0) line += ',';
-    line += NEEDS_QUOTES.test(c) ? '"' + c.replaceAll('"', '""') + '"' : c;
+    if (i > 0) line += delimiter;
+    line += needsQuotes.test(c) ? '"' + c.replaceAll('"', '""') + '"' : c;
   }
   return line + '\n';
 }
@@ -48,15 +62,15 @@ export class CsvLineFile {
 
   /** A new private file holding just the header: never over an existing file nor through a link (an earlier run's were moved aside). */
   static create(path: string, headerLine: string): CsvLineFile {
-    // 0600: these files hold people's emails and phone numbers.
-    const f = new CsvLineFile(path, openSync(path, 'wx', 0o600));
+    // 0600 exactly: these files hold people's emails and phone numbers.
+    const f = new CsvLineFile(path, createPrivate(path));
     f.write(headerLine);
     return f;
   }
 
-  /** An existing file to append to (--resume has already repaired it from the journal). */
+  /** An existing file to append to (--resume has already written it anew from the journal): never through a link, made 0600. */
   static append(path: string): CsvLineFile {
-    return new CsvLineFile(path, openSync(path, 'a', 0o600));
+    return new CsvLineFile(path, openAppend(path, 'the output file'));
   }
 
   /** Writes the line (and any waiting before it) now. */

@@ -17,10 +17,12 @@ export class Sinks {
 
   take(o: Outcome): void {
     this.outputs.take(o);
-    count(this.summary, o);
-    this.report?.take(o);
-    if (o.kind === 'failed') this.log.info({ row: o.row, error: o.code }, `row ${o.row}: ${o.code}: ${o.message}`);
-    else if (o.kind === 'notSent' && o.reason !== undefined) this.log.warn({ row: o.row }, `row ${o.row}: ${o.reason}`);
+    // People know a fed-back failures file's rows by their original numbers; the journal does not.
+    const row = this.outputs.shownRow(o);
+    count(this.summary, o, row);
+    this.report?.take(o, row);
+    if (o.kind === 'failed') this.log.info({ row, error: o.code }, `row ${row}: ${o.code}: ${o.message}`);
+    else if (o.kind === 'notSent' && o.reason !== undefined) this.log.warn({ row }, `row ${row}: ${o.reason}`);
   }
 
   /** The sent mark, before a row's first request: see Journal. */
@@ -49,17 +51,17 @@ export class ReportSink {
     this.collector = new ReportCollector({ ...info, ...reportMapping(mapping) });
   }
 
-  take(o: Outcome): void {
+  take(o: Outcome, row: number = o.row): void {
     switch (o.kind) {
       case 'failed':
-        this.collector.problem({ row: o.row, values: o.values, code: o.code, message: o.message, column: problemColumn(this.mapping, o.values, o) });
+        this.collector.problem({ row, values: o.values, code: o.code, message: o.message, column: problemColumn(this.mapping, o.values, o) });
         return;
       case 'created':
       case 'existing':
       case 'updated':
       case 'would_create':
       case 'valid':
-        this.collector.sample(o.row, o.contact);
+        this.collector.sample(row, o.contact);
         return;
       default:
         return;

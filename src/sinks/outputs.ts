@@ -63,6 +63,11 @@ export class Outputs {
     }
   }
 
+  /** The row number people know an outcome's row by (its original one in a fed-back failures file); the journal keeps `o.row`. */
+  shownRow(o: Outcome): number {
+    return 'values' in o ? this.failureFormat.shownRow(o.row, o.values) : o.row;
+  }
+
   /** A row's outcome: journaled (live runs), then one line in the results or failures file. */
   take(o: Outcome): void {
     switch (o.kind) {
@@ -73,7 +78,7 @@ export class Outputs {
       case 'would_create':
       case 'conflict': {
         if (this.broken) throw this.broken;
-        const line = resultLine(o, this.cell, this.resultColumns);
+        const line = resultLine(o, this.cell, this.resultColumns, this.failureFormat.shownRow(o.row, o.values));
         if (o.kind !== 'would_create' && o.kind !== 'conflict') this.journal?.record({ row: o.row, kind: o.kind, file: 'results', line });
         this.results?.add(line);
         this.written();

@@ -30,14 +30,18 @@ export function resultsHeaderLine(): string {
 }
 
 /**
+ * Always `,` and no byte-order mark, whatever the input: scripts read this file, and a BOM would
+ * become part of the first column's name for most CSV readers.
  * @param columns how many of RESULTS_HEADER's columns the file has: a run resumed from an earlier
  *   version's journal keeps writing that version's columns, so its file stays one shape.
+ * @param row the number written in `row`: a fed-back failures file's rows keep their original
+ *   numbers (see FailureFormat.shownRow).
  */
-export function resultLine(r: ResultRecord, cell: CellFilter = asIs, columns: number = RESULTS_HEADER.length): string {
+export function resultLine(r: ResultRecord, cell: CellFilter = asIs, columns: number = RESULTS_HEADER.length, row: number = r.row): string {
   const c = r.contact;
   const id = r.kind === 'would_create' || r.kind === 'conflict' ? '' : (r.contactId ?? '');
   const cells = [
-    String(r.row),
+    String(row),
     r.kind,
     cell(id),
     cell(c.name ?? ''),

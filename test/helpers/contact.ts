@@ -1,7 +1,7 @@
 // A plain contact (one value per field) through the map stage's own rules: how the validation
 // tests state their cases without building a header and a mapping each time.
 import { CONTACT_FIELDS, type ContactField, type ContactFields } from '../../src/types.js';
-import { cleanName, cleanText, mapRow, normalizeEmail, normalizePhone, type MapOptions, type ResolvedMapping, type Validation } from '../../src/map/index.js';
+import { cleanIdentifier, cleanName, cleanText, mapRow, normalizeEmail, normalizePhone, type MapOptions, type ResolvedMapping, type Validation } from '../../src/map/index.js';
 
 const SINGLE_FIELD_ORDER: readonly ContactField[] = ['name', 'email', 'phone_number', 'avatar_url', 'identifier'];
 /** One column per field, in SINGLE_FIELD_ORDER: how validateContact feeds a plain contact to mapRow. */
@@ -42,5 +42,5 @@ const CLEANERS: Record<ContactField, (v: string) => string> = {
   email: normalizeEmail,
   phone_number: normalizePhone,
   avatar_url: cleanText,
-  identifier: cleanText,
+  identifier: cleanIdentifier,
 };
