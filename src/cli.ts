@@ -4,7 +4,9 @@ import yargs from 'yargs';
 import { createLogger } from './log.js';
 import { run } from './run/run.js';
 import { EXIT, UsageError } from './errors.js';
+import { STDIN, STDIN_PATH } from './source/file.js';
 import { normalizeOptions, type RawArgs } from './options.js';
+import { checkOutputs } from './sinks/output-paths.js';
 import { envSentence, yargsOptions, yargsPositional } from './options/help.js';
 import { standinCommand } from './standin/command.js';
 import { openSource } from './source/open.js';
@@ -17,7 +19,7 @@ Project Settings - API Management) or from --credentials-file; no flag takes a s
 
 Exit codes: ${EXIT.ok} every row imported (dry run: every row valid), ${EXIT.rowsFailed} finished with failed rows,
 ${EXIT.usage} bad usage or configuration (nothing sent), ${EXIT.stopped} stopped early (credentials refused, unknown inbox,
-LiveDesk unreachable: finish with --resume),
+LiveDesk unreachable, an output file could not be written: finish with --resume),
 ${EXIT.sigint}/${EXIT.sigterm} stopped by Ctrl-C / SIGTERM (outputs complete up to that point).`;
 
 class ArgvRejected extends Error {}
@@ -32,7 +34,8 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
   let exitCode: number = EXIT.ok;
   const say = (text: string): void => void io.stderr.write(text + '\n');
 
-  const parser = yargs(argv)
+  // yargs reads a bare `-` (standard input) as an empty flag: it goes in as /dev/stdin (source/file.ts).
+  const parser = yargs(argv.map((a) => (a === STDIN ? STDIN_PATH : a)))
     .scriptName('livedesk-import')
     .usage('$0 <file> [options]\n\nImport contacts from a CSV file or .xlsx workbook into LiveDesk.')
     .command(
@@ -77,7 +80,7 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
           .option('state', { type: 'string', describe: 'the state store (default: $XDG_STATE_HOME/livedesk-import/)' })
           .option('base-url', { type: 'string', describe: 'with export or forget: the store of this LiveDesk base URL [env LIVEDESK_BASE_URL]' })
           .option('inbox-id', { type: 'string', describe: 'with export or forget: the store of this inbox [env LIVEDESK_INBOX_ID]; LIVEDESK_API_KEY picks the account' })
-          .option('missing', { type: 'boolean', describe: 'with export: only the contacts the last run\'s file no longer had (not available yet)' })
+          .option('missing', { type: 'boolean', describe: 'with export: only the contacts the last complete run\'s file no longer had' })
           .option('yes', { type: 'boolean', describe: 'with forget: do not ask' })
           .example('$0 state', 'where the store is, and how many contacts it knows for which inbox')
           .example('LIVEDESK_API_KEY=… $0 state export known.csv --inbox-id 407', 'every contact the store knows for inbox 407'),
@@ -165,6 +168,8 @@ async function importCommand(args: RawArgs, io: CliIO, say: (text: string) => vo
       if (found.note !== undefined) say(found.note);
     }
     opts = normalizeOptions(raw, io.env);
+    // Before the log file is opened or anything is written: no output may be the input, a link, or unwritable.
+    await checkOutputs(opts);
   } catch (e) {
     if (e instanceof UsageError) {
       say(`livedesk-import: ${e.message}`);
@@ -195,7 +200,8 @@ async function importCommand(args: RawArgs, io: CliIO, say: (text: string) => vo
   } catch (e) {
     if (e instanceof UsageError) {
       say(`livedesk-import: ${e.message}`);
-      return EXIT.usage;
+      // Stopped while the input had not begun (a pipe nothing was written to): the signal's code.
+      return signalled ? exitForSignal(signalled) : EXIT.usage;
     }
     throw e;
   } finally {

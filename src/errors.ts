@@ -55,6 +55,7 @@ export const ROW_ERRORS = {
   phone_taken: { stage: 'send', retryable: false, outage: false, text: "the row's phone number is held by another LiveDesk contact whose email or identifier disagree (--phone-taken fail)" },
   key_conflict: { stage: 'send', retryable: false, outage: false, text: "a LiveDesk contact holds the row's email or identifier but disagrees on the other key: not the row's contact" },
   not_found: { stage: 'send', retryable: false, outage: false, text: 'the LiveDesk contact to update no longer exists (deleted after it was found)' },
+  id_reused: { stage: 'send', retryable: false, outage: false, text: 'LiveDesk answered a create with a contact ID this run already recorded for another row: check LiveDesk' },
 } as const satisfies Record<string, ErrorFact>;
 
 export type ErrorCode = keyof typeof ROW_ERRORS;

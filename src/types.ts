@@ -40,6 +40,10 @@ export type SourceRecord =
       /** Whatever cells could be recovered (may be empty). */
       values: string[];
       message: string;
+      /** The record's text as read (decoded), line breaks included: the failures file keeps it, so no data is lost. */
+      raw?: string;
+      /** Physical lines the record covered, when more than one (the summary says so). */
+      lines?: number;
     };
 
 /** A row after mapping and validation, ready to send. */
@@ -49,6 +53,8 @@ export interface ValidRow {
   line: number;
   values: string[];
   contact: ContactPayload;
+  /** What the map stage changed that a person should know (an extension removed, a phone left out): the landed row's note. */
+  note?: string;
 }
 
 /**
@@ -126,6 +132,12 @@ export interface Failed {
   value?: string;
   /** A request of this row may have reached LiveDesk (a timeout, a reset): --resume settles it by search. */
   ambiguous?: boolean;
+  /** invalid_phone, and nothing else is wrong: --invalid-phone omit would create the row without its phone. */
+  phoneOnly?: true;
+  /** malformed_row: the record's text as read, for the failures file (its cells may not hold it all). */
+  raw?: string;
+  /** malformed_row: the physical lines the record covered, when more than one. */
+  lines?: number;
 }
 
 export type OutcomeKind = Outcome['kind'];

@@ -58,7 +58,7 @@ describe('the option table', () => {
       file: true, inboxId: true, baseUrl: true, apiKey: true, apiSecret: true, warnings: true, mode: true, rawOutput: true,
       encoding: true, sheet: true, maxFieldBytes: true, quiet: true, report: true, defaultCountry: true, mapping: true,
       concurrency: true, rate: true, retries: true, timeoutMs: true, results: true, failures: true, summary: true,
-      delimiter: true, logLevel: true, logFile: true, resume: true, force: true, journal: true, onExisting: true, phoneTaken: true, state: true, noState: true, full: true,
+      delimiter: true, logLevel: true, logFile: true, resume: true, force: true, journal: true, onExisting: true, phoneTaken: true, invalidPhone: true, state: true, noState: true, full: true,
       maxConsecutiveFailures: true,
     };
     const dir = mkdtempSync(join(tmpdir(), 'ldi-table-'));

@@ -9,6 +9,7 @@ import { loadCredentials } from '../security/credentials.js';
 import { checkBaseUrlTransport, insecureTlsEnvNote } from '../security/transport.js';
 import { defaultStatePath } from '../state/scope.js';
 import { isWorkbookPath } from '../source/open.js';
+import { checkStreamInput, STDIN, STDIN_PATH } from '../source/file.js';
 import { readOption } from './spec.js';
 import { defaultOutputPath, isDryRunName, journalFor, OPTION_LIST, OPTIONS, type OptionFields, type OptionValues, type RawArgs } from './table.js';
 
@@ -68,10 +69,12 @@ function carried(values: OptionValues): OptionFields {
 }
 
 export function normalizeOptions(raw: RawArgs, env: NodeJS.ProcessEnv): Options {
-  const file = readOption('file', OPTIONS.file, raw.file, env, '') as string | undefined;
+  const given = readOption('file', OPTIONS.file, raw.file, env, '') as string | undefined;
+  // `-` (which the CLI passes as /dev/stdin: yargs drops a bare `-`) is standard input.
+  const file = given === STDIN_PATH ? STDIN : given;
   if (!file) throw new UsageError('name the CSV file to import, e.g. livedesk-import contacts.csv --inbox-id 407');
-  if (!existsSync(file)) throw new UsageError(`input file ${file} does not exist`);
-  if (statSync(file).isDirectory()) throw new UsageError(`input ${file} is a folder; name a CSV file`);
+  if (file !== STDIN && !existsSync(file)) throw new UsageError(`input file ${file} does not exist`);
+  if (file !== STDIN && statSync(file).isDirectory()) throw new UsageError(`input ${file} is a folder; name a CSV file`);
 
   const warnings: string[] = [];
   const v = readAll(raw, env, file, warnings);
@@ -103,6 +106,7 @@ export function normalizeOptions(raw: RawArgs, env: NodeJS.ProcessEnv): Options 
   }
 
   if (v.mapping !== undefined && !existsSync(v.mapping)) throw new UsageError(`--mapping file ${v.mapping} does not exist`);
+  checkStreamInput(file, { resume: v.resume, results: raw.results, failures: raw.failures, needsResults: mode !== 'dry-run' });
   const workbook = isWorkbookPath(file);
   if (workbook && v.encoding !== undefined) throw new UsageError('--encoding applies to CSV files; an .xlsx workbook always holds Unicode text');
   if (workbook && v.delimiter !== undefined) throw new UsageError('--delimiter applies to CSV files, not to an .xlsx workbook');

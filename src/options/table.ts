@@ -5,7 +5,7 @@
 // all derived from this table. The order here is the order --help lists them in.
 import { basename, dirname, extname, join } from 'node:path';
 import { UsageError } from '../errors.js';
-import { toCountryCode } from '../map/index.js';
+import { INVALID_PHONE_MODES, toCountryCode } from '../map/index.js';
 import { ACCEPTED_ENCODINGS_TEXT, normalizeEncodingName } from '../source/encoding.js';
 import { DEFAULT_MAX_FIELD_BYTES } from '../source/limits.js';
 import type { AlwaysSet, OptionSpec, ValueOf } from './spec.js';
@@ -78,8 +78,8 @@ export const OPTIONS = {
     positional: true,
     jobKey: 'input',
     job: 'path',
-    help: 'CSV file or .xlsx workbook with a header row (or "input" in --config)',
-    doc: 'the CSV file or .xlsx workbook, with a header row (or `input` in `--config`)',
+    help: 'CSV file or .xlsx workbook with a header row; - reads CSV from standard input (or "input" in --config)',
+    doc: 'the CSV file or .xlsx workbook, with a header row; `-` reads CSV from standard input (then `--failures`, and `--results` unless `--dry-run`, are required) (or `input` in `--config`)',
   },
   inboxId: {
     type: 'string',
@@ -239,6 +239,14 @@ export const OPTIONS = {
       'a new row whose phone number a *different* LiveDesk contact already holds (its email or identifier disagree): ' +
       "`fail` puts the row in the failures file as `phone_taken` with the holder's ID; `omit` creates the contact without the phone " +
       '(outcome `created`, a note in the results file)',
+  },
+  invalidPhone: {
+    type: 'string', arg: 'M', choices: INVALID_PHONE_MODES, default: 'fail', job: true,
+    help: 'a row whose only problem is its phone number: fail it (invalid_phone), or create it without the phone',
+    doc:
+      'a row whose only problem is its phone number (the rest is valid, and it has a name, email or identifier): ' +
+      '`fail` puts it in the failures file as `invalid_phone`; `omit` creates the contact without the phone, and the results file\'s note says why. ' +
+      'A dry run says how many rows `omit` would save',
   },
   checkExisting: {
     type: 'boolean', job: true, field: false,

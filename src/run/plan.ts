@@ -2,7 +2,7 @@
 // the output files, and open them (new, or the stopped run's to finish with --resume). Every
 // problem found here is a UsageError: nothing has been sent, the CLI exits 2.
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, openSync, readSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { detectMapping, hasAnyField, loadMappingFile, mappingToSpec, type ResolvedMapping } from '../map/index.js';
@@ -10,7 +10,7 @@ import type { Options } from '../options.js';
 import { neutralizeCell } from '../security/formula.js';
 import { openSource, type Source } from '../source/open.js';
 import { CsvLineFile } from '../sinks/csv-file.js';
-import { FailureFormat } from '../sinks/failures.js';
+import { FailureFormat, failureStyleFor } from '../sinks/failures.js';
 import { Journal, JOURNAL_FORMAT, JOURNAL_VERSION } from '../sinks/journal.js';
 import { resumeJournal, type ResumeState } from '../sinks/journal-resume.js';
 import { acquireLocks } from '../sinks/lock.js';
@@ -19,6 +19,7 @@ import { StateStore } from '../state/store.js';
 import { digestFile, type InputDigest } from './input-digest.js';
 import { setAsidePreviousRun } from './previous-run.js';
 import { Outputs } from '../sinks/outputs.js';
+import { usesStateStore } from '../sinks/output-paths.js';
 import { resultsHeaderLine, type CellFilter } from '../sinks/results.js';
 
 export interface Plan {
@@ -37,7 +38,7 @@ export interface Plan {
   store?: StateStore;
 }
 
-export async function planRun(opts: Options): Promise<Plan> {
+export async function planRun(opts: Options, signal?: AbortSignal): Promise<Plan> {
   // Every path a run works with is absolute from here on: the journal records them, and a resume
   // from another folder must find the same files.
   opts = { ...opts, results: resolve(opts.results), failures: resolve(opts.failures), journal: resolve(opts.journal) };
@@ -46,10 +47,11 @@ export async function planRun(opts: Options): Promise<Plan> {
     ...(opts.delimiter === undefined ? {} : { delimiter: opts.delimiter }),
     ...(opts.encoding === undefined ? {} : { encoding: opts.encoding }),
     ...(opts.sheet === undefined ? {} : { sheet: opts.sheet }),
+    ...(signal ? { signal } : {}),
   });
   try {
     const mapping = resolveMapping(opts, source);
-    const store = opts.noState || opts.mode === 'check' || opts.apiKey === '' || opts.inboxId === '' ? undefined : await StateStore.open(opts.state, { baseUrl: opts.baseUrl, apiKey: opts.apiKey, inboxId: opts.inboxId });
+    const store = usesStateStore(opts) ? await StateStore.open(opts.state, { baseUrl: opts.baseUrl, apiKey: opts.apiKey, inboxId: opts.inboxId }, { readOnly: opts.mode !== 'import' }) : undefined;
     try {
       const opened = await openOutputs(opts, source, mapping, store);
       return { source, mapping, ...opened, ...(store ? { store } : {}) };
@@ -97,7 +99,8 @@ function fingerprintFile(path: string): { size: number; sha256: string } {
 function jobIdentity(opts: Options, source: Source, mapping: ResolvedMapping): Record<string, unknown> {
   const { format } = source;
   return {
-    input: { path: resolve(opts.file), ...fingerprintFile(opts.file) },
+    // A pipe is read once: nothing to fingerprint (and --resume is refused for it, see source/file.ts).
+    input: source.pipe ? { path: opts.file, pipe: true } : { path: resolve(opts.file), ...fingerprintFile(opts.file) },
     inboxId: opts.inboxId,
     baseUrl: opts.baseUrl,
     mapping: mappingToSpec(mapping),
@@ -111,7 +114,7 @@ function jobIdentity(opts: Options, source: Source, mapping: ResolvedMapping): R
 
 async function openOutputs(opts: Options, source: Source, mapping: ResolvedMapping, store: StateStore | undefined): Promise<Omit<Plan, 'source' | 'mapping' | 'store'>> {
   const cell: CellFilter = opts.rawOutput ? (c) => c : neutralizeCell;
-  const failureFormat = new FailureFormat(source.header, cell);
+  const failureFormat = new FailureFormat(source.header, cell, failureStyleFor(source.format));
   const files = opts.mode === 'import' ? [opts.results, opts.failures, opts.journal] : opts.mode === 'check' ? [opts.results, opts.failures] : [opts.failures];
   const release = acquireLocks(files, opts.mode === 'import' ? `${opts.results} and ${opts.failures}` : opts.failures);
   try {
@@ -126,7 +129,8 @@ async function openOutputs(opts: Options, source: Source, mapping: ResolvedMappi
       });
       // A file an earlier version started keeps its columns (it had no `note`).
       const columns = state.header.files.results.header.trim().split(',').length;
-      const outputs = new Outputs(CsvLineFile.append(opts.failures), failureFormat, CsvLineFile.append(opts.results), journal, cell, columns);
+      // The failures file goes on in the delimiter (and with the one BOM) its header was written with.
+      const outputs = new Outputs(CsvLineFile.append(opts.failures), failureFormat.continuing(state.header.files.failures.header), CsvLineFile.append(opts.results), journal, cell, columns);
       return { outputs, resumed: state, release, notes: [] };
     }
     const kept = await setAsidePreviousRun({ input: opts.file, results: opts.results, failures: opts.failures, journal: opts.journal, force: opts.force });
@@ -134,6 +138,7 @@ async function openOutputs(opts: Options, source: Source, mapping: ResolvedMappi
     const journal = createJournal(opts, source, mapping, failureFormat);
     const outputs = createOutputs(opts, failureFormat, cell, journal);
     // Read the input whole beside the import; its digest lets a resume prove the file unchanged.
+    if (source.pipe) return { outputs, release, notes };
     const inputRecorded = digestFile(opts.file).then(
       (d: InputDigest) => journal.recordInput(d),
       () => undefined, // unreadable now: the head/tail fingerprint in the identity still guards
@@ -173,8 +178,9 @@ function createJournal(opts: Options, source: Source, mapping: ResolvedMapping, 
 function createOutputs(opts: Options, failureFormat: FailureFormat, cell: CellFilter, journal: Journal | undefined): Outputs {
   try {
     // A dry run replaces its own earlier outputs (options.ts allowed it); a live run's were kept aside.
+    // Unlinked, never opened: a link there (refused by output-paths.ts already) would lose only itself.
     const fresh = (p: string): string => {
-      if (opts.mode !== 'import' && existsSync(p)) unlinkSync(p);
+      if (opts.mode !== 'import') rmSync(p, { force: true });
       return p;
     };
     const results = opts.mode === 'dry-run' ? undefined : CsvLineFile.create(fresh(opts.results), resultsHeaderLine());

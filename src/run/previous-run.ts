@@ -2,7 +2,7 @@
 // files are kept under names that say when it finished, and never block the next run; only an
 // unfinished run blocks (finish it with --resume, or start again with --force, which keeps its
 // files aside too). Nothing is ever deleted here.
-import { closeSync, existsSync, openSync, readSync, renameSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, renameSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { JournalError } from '../sinks/journal.js';
@@ -29,6 +29,12 @@ function keptName(path: string, at: string): string {
 /** Lines in the file, for "about N rows were not sent" (exact for a CSV without line breaks in cells). */
 function roughRows(path: string): number | undefined {
   if (extname(path).toLowerCase() === '.xlsx') return undefined;
+  // A pipe (`-`, a FIFO) cannot be read again: opening it would wait for a writer, or fail.
+  try {
+    if (!statSync(path).isFile()) return undefined;
+  } catch {
+    return undefined;
+  }
   const fd = openSync(path, 'r');
   const buf = Buffer.alloc(1 << 20);
   let lines = 0;

@@ -10,6 +10,7 @@ import type { Options } from '../options.js';
 import { startProgress } from '../progress.js';
 import { openSendStage } from '../send/stage.js';
 import { ReportSink, Sinks } from '../sinks/index.js';
+import { isFailuresFile, rowNumbering } from '../sinks/failures.js';
 import { StateSink } from '../sinks/state-sink.js';
 import { decideKnown } from '../send/known.js';
 import { writeReport } from '../sinks/report/index.js';
@@ -41,7 +42,7 @@ export interface RunResult {
 
 export async function run(opts: Options, io: RunIO): Promise<RunResult> {
   const started = performance.now();
-  const { source, mapping, outputs, resumed, release, inputRecorded, notes, store } = await planRun(opts);
+  const { source, mapping, outputs, resumed, release, inputRecorded, notes, store } = await planRun(opts, io.stop);
   for (const n of notes) io.say(n);
   io.say(
     `${opts.mode === 'import' ? 'Importing' : 'Checking'} ${opts.file} (${describeSource(source)}) with this mapping, ${describeOrigin(mapping, opts.mapping)}:\n` +
@@ -60,6 +61,8 @@ export async function run(opts: Options, io: RunIO): Promise<RunResult> {
   const report = opts.report ? new ReportSink(mapping, { file: opts.file, header: source.header, source: source.format, dryRun: opts.mode !== 'import', ...(mapping.preset ? { preset: mapping.preset } : {}) }) : undefined;
   const sinks = new Sinks(summary, outputs, io.log, report);
   const stopper = new Stopper(io.log, opts.maxConsecutiveFailures, io.stop);
+  // A stop ends a read that waits for data (a pipe whose writer is silent), not only the sending.
+  stopper.signal.addEventListener('abort', () => source.close(), { once: true });
   // Only a live run writes the state store: LiveDesk's answers, after the files have them.
   const stateSink = store && opts.mode === 'import' ? new StateSink(store) : undefined;
   if (store) summary.state = store.file;
@@ -80,11 +83,13 @@ export async function run(opts: Options, io: RunIO): Promise<RunResult> {
 
   const map = new MapStage({
     mapping,
-    options: opts.defaultCountry ? { defaultCountry: opts.defaultCountry } : {},
+    options: { ...(opts.defaultCountry ? { defaultCountry: opts.defaultCountry } : {}), invalidPhone: opts.invalidPhone },
     // A failures file fed back in had its formula-like cells prefixed with ' when it was written:
     // take the prefix off again, or "-foo@example.com" would be sent as "'-foo@example.com".
-    restoreFormulas: !opts.rawOutput && source.header.includes('_row') && source.header.includes('_error'),
+    restoreFormulas: !opts.rawOutput && isFailuresFile(source.header),
+    ...(isFailuresFile(source.header) ? { rowNumber: rowNumbering(source.header) } : {}),
     ...(resumed ? { done: resumed.done } : {}),
+    size: { fileBytes: source.size, bytesRead: source.bytesRead },
   });
   if (opts.mode !== 'dry-run') {
     io.say(`${opts.mode === 'check' ? 'Looking rows up in' : 'Sending to'} ${opts.baseUrl}${opts.mode === 'check' ? '' : `, inbox ${opts.inboxId}`}: concurrency ${opts.concurrency}, at most ${opts.rate} requests/s.`);
@@ -142,14 +147,32 @@ export async function run(opts: Options, io: RunIO): Promise<RunResult> {
     }
   }
 
+  const { beforeHeader, footer } = source.skippedLines();
+  if (beforeHeader) summary.skippedBeforeHeader = beforeHeader;
+  if (footer) summary.skippedFooter = footer;
   summary.aborted = stopper.stopped;
   if (stopper.reason !== undefined) summary.abortReason = stopper.reason;
   summary.durationMs = Math.round(performance.now() - started);
-  if (opts.summary) writeSummaryJson(opts.summary, summary);
-  if (report && opts.report) writeReport(opts.report, report.collector.finish(summary));
+  if (map.staffRows > 0) summary.staffRows = map.staffRows;
+  if (map.phonesLeftOut > 0) summary.invalidPhoneLeftOut = map.phonesLeftOut;
+  // A file that cannot be written now (a full disk, a folder made read-only during the run) still
+  // leaves the summary on stderr, and the run ends with exit 3, naming the file.
+  const unwritten: string[] = [];
+  const attempt = (write: () => void): void => {
+    try {
+      write();
+    } catch (e) {
+      unwritten.push((e as Error).message);
+    }
+  };
+  if (opts.summary) attempt(() => writeSummaryJson(opts.summary!, summary));
+  if (report && opts.report) attempt(() => writeReport(opts.report!, report.collector.finish(summary)));
   io.say(formatSummary(summary));
-  if (summary.aborted && opts.mode === 'import' && io.resumeCommand) io.say(`To finish this run, send the rest with:\n  ${io.resumeCommand}`);
-  return { summary, exitCode: exitCodeOf(summary) };
+  for (const m of unwritten) io.say(`livedesk-import: ${m}`);
+  if (summary.aborted && opts.mode === 'import' && source.pipe) {
+    io.say('This run read a pipe, which cannot be read again: it cannot be resumed. To finish, send the whole input again with --force (contacts LiveDesk already has are found, not created twice; rows with no email, phone or identifier excepted).');
+  } else if (summary.aborted && opts.mode === 'import' && io.resumeCommand) io.say(`To finish this run, send the rest with:\n  ${io.resumeCommand}`);
+  return { summary, exitCode: unwritten.length > 0 ? EXIT.stopped : exitCodeOf(summary) };
 }
 
 /** The exit code a finished run earns; usage errors (2) never get this far. */

@@ -39,7 +39,9 @@ export function failed(row: ValidRow, code: ErrorCode, message: string, field?: 
 
 export function landed<K extends 'created' | 'existing' | 'updated' | 'unchanged'>(kind: K, row: ValidRow, contactId: string, note?: string): Landed<K> {
   const o = { kind, row: row.row, values: row.values, contact: row.contact, contactId } as Landed<K>;
-  if (note !== undefined) o.note = note;
+  // The map stage's note (an extension removed, a phone left out) comes after the send stage's own.
+  const all = row.note === undefined ? note : note === undefined ? row.note : `${note}; ${row.note}`;
+  if (all !== undefined) o.note = all;
   return o;
 }
 

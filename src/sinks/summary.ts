@@ -1,5 +1,5 @@
 // The run's totals: printed for people at the end, written as JSON for scripts (--summary).
-import { writeFileSync } from 'node:fs';
+import { writePrivateFile } from './private-file.js';
 import { isDataError, type ErrorCode } from '../errors.js';
 import type { Outcome } from '../types.js';
 
@@ -31,6 +31,18 @@ export interface Summary {
   failed: number;
   /** Rows whose every cell is empty: nothing to import, written to neither file. */
   skipped: number;
+  /** Rows whose role column (a Zendesk users export) says agent or admin: staff, imported as contacts all the same. */
+  staffRows?: number;
+  /** Malformed rows that covered more than one line of the file, and the one that covered most. */
+  multiLineMalformed?: { rows: number; row: number; lines: number };
+  /** Lines before the header row that were skipped (a preamble: LinkedIn's "Notes:"). */
+  skippedBeforeHeader?: number;
+  /** Lines after the last row that were skipped: a known export's footer (Salesforce's "Grand Totals"). */
+  skippedFooter?: number;
+  /** invalid_phone rows with nothing else wrong: --invalid-phone omit would create them without the phone. */
+  phoneOnly?: number;
+  /** Rows whose invalid phone number was left out, the rest sent (--invalid-phone omit). */
+  invalidPhoneLeftOut?: number;
   /** Rows read but not sent because the run stopped early. */
   notSent: number;
   /** Dry run: rows that would be sent. Live run: rows that passed validation. */
@@ -83,8 +95,8 @@ export function emptySummary(dryRun: boolean, failures: string, results?: string
 
 const EXAMPLES_PER_REASON = 3;
 
-/** The one place rows are counted: every outcome, once. */
-export function count(s: Summary, o: Outcome): void {
+/** The one place rows are counted: every outcome, once. `row`: the number the examples show (see Outputs.shownRow). */
+export function count(s: Summary, o: Outcome, row: number = o.row): void {
   s.rows++;
   switch (o.kind) {
     case 'created':
@@ -123,8 +135,14 @@ export function count(s: Summary, o: Outcome): void {
       else s.valid++;
       s.failed++;
       s.byError[o.code] = (s.byError[o.code] ?? 0) + 1;
+      if (o.phoneOnly) s.phoneOnly = (s.phoneOnly ?? 0) + 1;
+      if (o.lines !== undefined && o.lines > 1) {
+        const m = (s.multiLineMalformed ??= { rows: 0, row, lines: o.lines });
+        m.rows++;
+        if (o.lines > m.lines) Object.assign(m, { row, lines: o.lines });
+      }
       const list = (s.examples[o.code] ??= []);
-      if (list.length < EXAMPLES_PER_REASON) list.push({ row: o.row, message: o.message });
+      if (list.length < EXAMPLES_PER_REASON) list.push({ row, message: o.message });
       return;
     }
   }
@@ -169,6 +187,25 @@ export function formatSummary(s: Summary): string {
       for (const e of s.examples[code] ?? []) lines.push(`    row ${e.row}: ${e.message.length > 160 ? e.message.slice(0, 160) + '…' : e.message}`);
     }
   }
+  if (s.multiLineMalformed) {
+    const m = s.multiLineMalformed;
+    lines.push(`${m.rows} malformed ${m.rows === 1 ? 'row' : 'rows'} covered more than one line of the file (row ${m.row}: ${m.lines} lines); ${m.rows === 1 ? 'its text is' : 'their text is'} in the failures file.`);
+  }
+  if (s.skippedBeforeHeader) lines.push(`Skipped ${s.skippedBeforeHeader} ${s.skippedBeforeHeader === 1 ? 'line' : 'lines'} before the header.`);
+  if (s.skippedFooter) lines.push(`Skipped ${s.skippedFooter} footer ${s.skippedFooter === 1 ? 'line' : 'lines'} after the last row (the export's totals and notices).`);
+  if (s.staffRows) lines.push(`${s.staffRows} ${s.staffRows === 1 ? 'row has' : 'rows have'} role agent or admin (the exporting product's staff, not customers): imported as contacts like the others.`);
+  if (s.invalidPhoneLeftOut) {
+    const n = s.invalidPhoneLeftOut;
+    lines.push(
+      s.dryRun
+        ? `${n} ${n === 1 ? 'row' : 'rows'} would be sent without ${n === 1 ? 'its' : 'their'} phone number, which is not valid (--invalid-phone omit).`
+        : `${n} ${n === 1 ? 'row' : 'rows'} sent without ${n === 1 ? 'its' : 'their'} phone number, which was not valid (--invalid-phone omit); the results file's note says why.`,
+    );
+  }
+  if (s.dryRun && s.phoneOnly) {
+    const n = s.phoneOnly;
+    lines.push(`${n} ${n === 1 ? 'row fails' : 'rows fail'} only for the phone number: --invalid-phone omit would create ${n === 1 ? 'it' : 'them'} without it (the results file's note says so).`);
+  }
   const dups = s.byError.duplicate_in_file ?? 0;
   if (s.dryRun) lines.push(dups > 0 ? `Duplicates found in the file: ${dups} rows repeat an earlier row's email, phone or identifier.` : 'No duplicates in the file.');
   if (s.aborted) lines.push(`Stopped early: ${s.abortReason ?? 'aborted'}. Rows not sent yet are in neither output file.`);
@@ -200,5 +237,6 @@ export function restoreSummary(s: Summary, r: { done: { size: number }; counts: 
 }
 
 export function writeSummaryJson(path: string, s: Summary): void {
-  writeFileSync(path, JSON.stringify(s, null, 2) + '\n', { mode: 0o600 });
+  // A new 0600 file renamed into place: never through a link, never keeping an older file's mode.
+  writePrivateFile(path, JSON.stringify(s, null, 2) + '\n');
 }
