@@ -130,7 +130,9 @@ export function acquireLock(file: string): () => void {
         rmSync(lock, { force: true });
       };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      // Another process took over the same stale lock between our removal and our create.
+      if (attempt > 0) throw busy(file, lockHolder(lock));
       const st = lstatSync(lock);
       refuseLink(lock, st);
       if (!st.isFile()) throw new StateStoreError(`State store lock ${lock} is not a file: refused`);
@@ -139,6 +141,15 @@ export function acquireLock(file: string): () => void {
       if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw busy(file, pid);
       rmSync(lock, { force: true });
     }
+  }
+}
+
+/** The process ID written in a lock file, or NaN when it cannot be read (gone, being written). */
+function lockHolder(lock: string): number {
+  try {
+    return Number.parseInt(readFileSync(lock, 'utf8'), 10);
+  } catch {
+    return Number.NaN;
   }
 }
 
@@ -153,7 +164,7 @@ function alive(pid: number): boolean {
 
 const busy = (file: string, pid: number): StateStoreError =>
   new StateStoreError(
-    `State store ${file} is in use by process ${pid} (another import into this inbox?): wait for it to finish. ` +
+    `State store ${file} is in use by ${Number.isSafeInteger(pid) ? `process ${pid}` : 'another process'} (another import into this inbox?): wait for it to finish. ` +
       `If no such run is going on, remove ${lockFileOf(file)}`,
     { code: 'state_busy' },
   );
