@@ -63,6 +63,20 @@ describe('the scrubber', () => {
     expect(scrub.text(clean)).toBe(clean);
   });
 
+  it('a credential written with JSON escapes (\\u002B for +, \\/ for /) is gone once the body is parsed', () => {
+    const s2 = serverTextScrubber('myKeyABCD', 's3cret+Key/9xyz');
+    const escaped = (v: string): string => v.replace(/\+/g, '\\u002B').replace(/\//g, '\\/');
+    const body = `{"message":"Bad request from client ${escaped('myKeyABCD:s3cret+Key/9xyz')}","attributes":["email"],"id":1152921504606846977}`;
+    const out = s2.text(body);
+    const parsed = JSON.parse(out) as { message: string; attributes: string[] };
+    expect(parsed.message.startsWith(`Bad request from client ${REDACTED}`)).toBe(true);
+    expect(parsed.message).not.toMatch(/s3cret|myKey|9xyz/);
+    expect(parsed.attributes).toEqual(['email']);
+    // Nothing found: the body is left exactly as it came (a big ID keeps its digits).
+    const clean = '{"payload":{"contact":{"id":1152921504606846977,"name":"A\\/B"}}}';
+    expect(s2.text(clean)).toBe(clean);
+  });
+
   it('a body cut in the middle of a credential loses the cut part too', () => {
     // The key is whole (scrubbed as itself), the secret's start is cut: both go.
     expect(scrub.cutText(`upstream got ${PAIR.slice(0, -5)}`)).toBe(`upstream got ${REDACTED}:${REDACTED}`);

@@ -89,11 +89,44 @@ export function serverTextScrubber(apiKey = '', apiSecret = ''): ServerTextScrub
     [new RegExp(BASIC, 'gi'), (m, scheme, token) => (looksLikeBasicCredentials(token!) ? scheme + REDACTED : m)],
     [new RegExp(URL_USERINFO, 'g'), () => `://${REDACTED}@`],
   ];
-  const text = (s: string): string => {
+  const plain = (s: string): string => {
     if (s.length === 0 || !quick.test(s)) return s;
     let out = s;
     for (const [re, fn] of passes) out = out.replace(re, fn as (m: string, ...groups: string[]) => string);
     return out;
+  };
+  // A JSON body may spell a credential with escapes no literal above matches (`\u002B` for `+`,
+  // `\/` for `/`: .NET and PHP encoders do by default), and JSON.parse downstream would turn them
+  // back into the secret. So a body with a backslash that parses is scrubbed string by string, as
+  // it will be read, and written again — only when something was found (numbers keep their text).
+  const decoded = (s: string): string => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(s);
+    } catch {
+      return s;
+    }
+    let changed = false;
+    const walk = (v: unknown): unknown => {
+      if (typeof v === 'string') {
+        const c = plain(v);
+        if (c !== v) changed = true;
+        return c;
+      }
+      if (Array.isArray(v)) return v.map(walk);
+      if (v !== null && typeof v === 'object') {
+        const o: Record<string, unknown> = {};
+        for (const [k, x] of Object.entries(v)) o[walk(k) as string] = walk(x);
+        return o;
+      }
+      return v;
+    };
+    const clean = walk(parsed);
+    return changed ? JSON.stringify(clean) : s;
+  };
+  const text = (s: string): string => {
+    const out = plain(s);
+    return out.includes('\\') ? decoded(out) : out;
   };
   const cutText = (s: string): string => {
     let out = text(s);
