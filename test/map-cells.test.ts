@@ -63,7 +63,10 @@ describe('cells as exports write them (item 3)', () => {
 
     it('in names: a placeholder part is left out, a placeholder name is no name (then the company stands in)', () => {
       expect(valid({ 'First Name': 'Ada', 'Middle Name': '-', 'Last Name': '[not provided]' }).contact).toEqual({ name: 'Ada' });
-      expect(valid({ 'First Name': '-', 'Last Name': 'Unknown', Company: 'Acme Ltd', Email: 'a@example.com' }).contact).toEqual({ name: 'Acme Ltd', email: 'a@example.com' });
+      expect(valid({ 'First Name': '-', 'Last Name': '#N/A', Company: 'Acme Ltd', Email: 'a@example.com' }).contact).toEqual({ name: 'Acme Ltd', email: 'a@example.com' });
+      // Null and Unknown are real family names: kept in name cells (emptied in email, phone, identifier).
+      expect(valid({ 'First Name': 'Anna', 'Last Name': 'Null', Email: 'anna.null@example.com' }).contact.name).toBe('Anna Null');
+      expect(valid({ 'First Name': 'Mo', 'Last Name': 'Unknown', Email: 'null' }).contact).toEqual({ name: 'Mo Unknown' });
       expect(valid({ 'First Name': 'N/A', Email: 'a@example.com' }).contact).toEqual({ email: 'a@example.com' });
     });
 
@@ -259,7 +262,10 @@ describe('phones as people write them (item 4)', () => {
     it('fail (the default): the row fails, marked as failing for its phone only', () => {
       const v = invalid({ 'First Name': 'Ada', Email: 'ada@example.com', Phone: '555-0100' });
       expect(v).toMatchObject({ code: 'invalid_phone', phoneOnly: true, contact: { phone_number: '5550100' } });
-      expect(invalid({ 'First Name': 'Ada', Phone: '555-0100' }, { invalidPhone: 'fail' }).phoneOnly).toBe(true);
+      expect(invalid({ 'Customer ID': 'C1', Phone: '555-0100' }, { invalidPhone: 'fail' }).phoneOnly).toBe(true);
+      // A name alone is not enough to be created without the phone: a rerun would create it again.
+      expect(invalid({ 'First Name': 'Ada', Phone: '555-0100' }, { invalidPhone: 'fail' }).phoneOnly).toBeUndefined();
+      expect(invalid({ 'First Name': 'Ada', Phone: '555-0100' }, { invalidPhone: 'omit' }).code).toBe('invalid_phone');
     });
 
     it('omit: a row whose only problem is its phone is valid without it, and the note says why', () => {
@@ -293,12 +299,15 @@ describe('names as people have them (item 5, values)', () => {
     expect(valid({ Company: 'Globex Corporation', Nickname: 'Globby', Email: 'g@example.com' }).contact.name).toBe('Globex Corporation');
     expect(valid({ Company: ' ', Nickname: 'Globby', Email: 'g@example.com' }).contact.name).toBe('Globby');
     expect(valid({ 'First Name': 'Ada', Company: 'Globex' }).contact.name).toBe('Ada');
-    expect(valid({ Company: 'Globex' }).contact).toEqual({ name: 'Globex' });
+    expect(valid({ Company: 'Globex', Phone: '+14155550150' }).contact).toEqual({ name: 'Globex', phone_number: '+14155550150' });
   });
 
-  it('a name fallback alone makes a contact (it has a name)', () => {
+  it('a name fallback alone does not make a contact: nothing would stop every rerun creating it again', () => {
     const m: ResolvedMapping = { fields: {}, header: ['Company'], ignored: [], detected: true, nameFallback: [0] };
-    expect(mapRow(['Acme'], m, {})).toEqual({ ok: true, contact: { name: 'Acme' } });
+    const v = mapRow(['Acme'], m, {});
+    expect(v).toMatchObject({ ok: false, code: 'no_contact_data' });
+    expect(v.ok ? '' : v.message).toContain('"Acme" (a company or nickname column) alone is not imported');
+    expect(invalid({ Company: 'Globex' }).code).toBe('no_contact_data');
   });
 
   describe('family name first for Chinese, Japanese and Korean names', () => {

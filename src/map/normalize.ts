@@ -63,6 +63,15 @@ export function cleanName(value: string): string {
  * value only (`Unknown Pleasures` is a name). Most values are answered by their length or first
  * character, without a lookup.
  */
+/**
+ * A placeholder that is never a word: for name cells, where `Null` and `Unknown` are real family
+ * names (Christopher Null; Mo Unknown) and must not be erased.
+ */
+export function isSymbolPlaceholder(value: string): boolean {
+  return isPlaceholder(value) && !WORD_PLACEHOLDERS.has(value.toLowerCase());
+}
+const WORD_PLACEHOLDERS: ReadonlySet<string> = new Set(['null', 'unknown']);
+
 export function isPlaceholder(value: string): boolean {
   const n = value.length;
   if (n === 0 || n > PLACEHOLDER_MAX_LENGTH) return false;

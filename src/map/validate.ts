@@ -14,6 +14,7 @@ import {
   emailValue,
   isBlank,
   isPlaceholder,
+  isSymbolPlaceholder,
   isScientificNotation,
   phoneValue,
   splitExtension,
@@ -137,11 +138,14 @@ function familyColumn(m: ResolvedMapping, columns: readonly number[]): number {
   return found;
 }
 
-/** A name cell as a name: cleaned; a placeholder (`-`, `N/A`, `unknown`…) is no name. */
+/**
+ * A name cell as a name: cleaned; a placeholder that is no word (`-`, `N/A`, `[not provided]`) is
+ * no name. `Null` and `Unknown` are kept: they are real family names.
+ */
 function namePart(raw: string | undefined): string {
   if (!filled(raw)) return '';
   const v = cleanName(raw);
-  return isPlaceholder(v) ? '' : v;
+  return isSymbolPlaceholder(v) ? '' : v;
 }
 
 /**
@@ -170,8 +174,14 @@ function joinedName(values: readonly string[], m: ResolvedMapping, cols: readonl
   return out;
 }
 
-/** The person's name; else (`nameFallback`: a company, then a nickname column) the first of those that has one. */
+/**
+ * The person's name; else (`nameFallback`: a company, then a nickname column) the first of those
+ * that has one, and `fromFallback` says so (a module variable, not a returned pair: this runs
+ * for every row, and mapRow reads it right after the call).
+ */
+let fromFallback = false;
 function nameOf(values: readonly string[], m: ResolvedMapping): string {
+  fromFallback = false;
   const name = m.fields.name;
   if (name !== undefined) {
     const cols = name.columns;
@@ -189,7 +199,10 @@ function nameOf(values: readonly string[], m: ResolvedMapping): string {
   if (fallback !== undefined) {
     for (let i = 0; i < fallback.length; i++) {
       const v = namePart(values[fallback[i]!]);
-      if (v !== '') return v;
+      if (v !== '') {
+        fromFallback = true;
+        return v;
+      }
     }
   }
   return '';
@@ -278,6 +291,8 @@ export function mapRow(values: readonly string[], m: ResolvedMapping, opts: MapO
 
   const name = m.fields.name !== undefined || m.nameFallback !== undefined ? nameOf(values, m) : '';
   if (name !== '') contact.name = name;
+  // A company or nickname names a contact; it is not one. A row with nothing else fails as before.
+  const personName = name !== '' && !fromFallback;
 
   let emailFailure: Failure | undefined;
   const email = f.email;
@@ -415,18 +430,23 @@ export function mapRow(values: readonly string[], m: ResolvedMapping, opts: MapO
   }
 
   if (
-    contact.name === undefined &&
+    !personName &&
     contact.email === undefined &&
     contact.phone_number === undefined &&
     contact.identifier === undefined
   ) {
-    return { ok: false, code: 'no_contact_data', message: NO_CONTACT_DATA_MESSAGE, contact };
+    const message =
+      contact.name === undefined
+        ? NO_CONTACT_DATA_MESSAGE
+        : `row has no person name, email, phone number or identifier: "${contact.name}" (a company or nickname column) alone is not imported, since nothing would stop a rerun from creating it again`;
+    return { ok: false, code: 'no_contact_data', message, contact };
   }
   if (emailFailure !== undefined) return { ok: false, code: emailFailure.code, message: emailFailure.message, contact };
   if (phoneFailure !== undefined && !phoneFailure.ok) {
     const { failure } = phoneFailure;
-    // Only the phone is wrong, and the row is someone without it.
-    const phoneOnly = avatarFailure === undefined && (contact.name !== undefined || contact.email !== undefined || contact.identifier !== undefined);
+    // Only the phone is wrong, and the row is still someone LiveDesk can tell apart without it: an
+    // email or identifier. (A name alone would be created again by every rerun: nothing unique.)
+    const phoneOnly = avatarFailure === undefined && (contact.email !== undefined || contact.identifier !== undefined);
     if (phoneOnly && opts.invalidPhone === 'omit') {
       delete contact.phone_number;
       const left = `phone number "${phoneFailure.shown}" left out: it ${phoneFailure.reason} (--invalid-phone omit)`;

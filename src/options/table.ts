@@ -244,7 +244,7 @@ export const OPTIONS = {
     type: 'string', arg: 'M', choices: INVALID_PHONE_MODES, default: 'fail', job: true,
     help: 'a row whose only problem is its phone number: fail it (invalid_phone), or create it without the phone',
     doc:
-      'a row whose only problem is its phone number (the rest is valid, and it has a name, email or identifier): ' +
+      'a row whose only problem is its phone number (the rest is valid, and it has an email or identifier: a name alone would be created again by every rerun): ' +
       '`fail` puts it in the failures file as `invalid_phone`; `omit` creates the contact without the phone, and the results file\'s note says why. ' +
       'A dry run says how many rows `omit` would save',
   },
