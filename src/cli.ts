@@ -7,6 +7,7 @@ import { EXIT, UsageError } from './errors.js';
 import { STDIN, STDIN_PATH } from './source/file.js';
 import { normalizeOptions, type RawArgs } from './options.js';
 import { checkOutputs } from './sinks/output-paths.js';
+import { markDryRunOutputs, setAsideDryRunOutputs } from './run/previous-run.js';
 import { envSentence, yargsOptions, yargsPositional } from './options/help.js';
 import { standinCommand } from './standin/command.js';
 import { openSource } from './source/open.js';
@@ -170,6 +171,8 @@ async function importCommand(args: RawArgs, io: CliIO, say: (text: string) => vo
     opts = normalizeOptions(raw, io.env);
     // Before the log file is opened or anything is written: no output may be the input, a link, or unwritable.
     await checkOutputs(opts);
+    // Then (never the input) a file in a dry run's way that it did not write is kept aside.
+    if (opts.mode !== 'import') for (const note of setAsideDryRunOutputs(opts)) say(note);
   } catch (e) {
     if (e instanceof UsageError) {
       say(`livedesk-import: ${e.message}`);
@@ -196,6 +199,7 @@ async function importCommand(args: RawArgs, io: CliIO, say: (text: string) => vo
   try {
     const tty = (io.stderr as NodeJS.WriteStream).isTTY ? (io.stderr as NodeJS.WriteStream) : undefined;
     const { exitCode } = await run(opts, { log, say, stop: stop.signal, resumeCommand, ...(tty ? { progressTty: tty } : {}) });
+    if (opts.mode !== 'import') markDryRunOutputs(opts);
     return signalled ? exitForSignal(signalled) : exitCode;
   } catch (e) {
     if (e instanceof UsageError) {

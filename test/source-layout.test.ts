@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { delimiterLine } from '../src/source/csv-dialect.js';
 import { findHeader, startsFooter } from '../src/source/csv-layout.js';
 import { openCsvSource } from '../src/source/csv-source.js';
 import type { SourceRecord } from '../src/types.js';
@@ -53,6 +54,51 @@ describe('a preamble before the header', () => {
     expect(findHeader([text('email'), text('a@example.com'), row(2), row(2)])).toBe(2); // a one-column file broken into two: read as a preamble
     expect(findHeader([text('a'), undefined, row(3), row(3)])).toBe(0); // a stray quote ends the search
     expect(findHeader([...Array.from({ length: 11 }, () => text('x')), row(3), row(3)])).toBe(0); // more than 10 lines is not a preamble
+  });
+
+  it('a first line of several cells, narrower than a later line the rows match, is a preamble line', () => {
+    const pre = ['Exported by CRM v2', ' 2024-05-01'];
+    const hdr = ['Name', 'Email', 'Phone'];
+    const person = (i: number): string[] => [`P ${i}`, `p${i}@example.com`, `+1212555020${i}`];
+    expect(findHeader([pre, hdr, person(1), person(2)])).toBe(1);
+    expect(findHeader([['Report: contacts', 'all'], hdr, person(1)])).toBe(1); // one row confirms it
+    expect(findHeader([pre, ['Report: contacts', 'all'], hdr, person(1)])).toBe(0); // the next line has its width: the first line is the header
+    expect(findHeader([pre, hdr])).toBe(0); // no row confirms it
+    expect(findHeader([pre, hdr, person(1), ['x', 'y']])).toBe(0); // a confirming row of another width
+    expect(findHeader([pre, hdr, undefined, person(1)])).toBe(0); // a stray quote among them
+    // A header narrower than its rows (every row ends in a delimiter, or carries one value more):
+    // the first row is not taken for the header.
+    expect(findHeader([['Name', 'Email'], ['Ann', 'ann@example.com', ''], ['Bob', 'bob@example.com', ''], ['Cy', 'cy@example.com', '']])).toBe(0);
+    expect(findHeader([['Name', 'Email'], person(1), person(2), person(3)])).toBe(0);
+    expect(findHeader([['a', 'b', 'c'], ['d', 'e', 'f'], ['g', 'h', 'i'], ['j', 'k', 'l', 'm', 'n'], ['o', 'p', 'q', 'r', 's']])).toBe(0); // the next row matches the first: unchanged
+    expect(findHeader([...Array.from({ length: 11 }, () => ['x', 'y']), hdr, hdr])).toBe(0); // more than 10 lines is not a preamble
+  });
+
+  it('the delimiter of a ; table under a preamble line holding one comma; a two-column file keeps its own', async () => {
+    const semi = 'Exported by CRM v2, 2024-05-01\nName;Email;Phone\nAnn A;ann@h.example.com;+12125550201\nBob B;bob@h.example.com;+12125550202\n';
+    expect(delimiterLine(semi, 10)).toBe('Name;Email;Phone');
+    const { src, recs, skipped } = await read(file(semi));
+    expect([src.format.delimiter, src.header, recs.length, skipped.beforeHeader]).toEqual([';', ['Name', 'Email', 'Phone'], 2, 1]);
+    // A note with a few `;` in a comma file, and a two-column file whose values hold `;`: the first line.
+    expect(delimiterLine('Name,Notes\nAnn,met; called; sent\nBob,ok\n', 10)).toBe('Name,Notes');
+    expect(delimiterLine('Email,Groups\na@x.example.com,g1;g2;g3\nb@x.example.com,g1;g2;g3\nc@x.example.com,g1;g2;g3\n', 10)).toBe('Email,Groups');
+  });
+
+  it('"Exported by CRM v2, 2024-05-01" and "Report: contacts,all" + a blank line are looked past', async () => {
+    const body = 'Name,Email,Phone\nAnn A,ann@h.example.com,+12125550201\nBob B,bob@h.example.com,+12125550202\n';
+    for (const [pre, lines] of [
+      ['Exported by CRM v2, 2024-05-01\n', 1],
+      ['Report: contacts,all\n\n', 2],
+    ] as const) {
+      const { src, recs, skipped } = await read(file(pre + body));
+      expect(src.header).toEqual(['Name', 'Email', 'Phone']);
+      expect(src.format).toMatchObject({ headerLine: lines + 1 });
+      expect(recs.map((r) => [r.kind, r.row, r.line, r.values[0]])).toEqual([
+        ['record', 1, lines + 2, 'Ann A'],
+        ['record', 2, lines + 3, 'Bob B'],
+      ]);
+      expect(skipped).toEqual({ beforeHeader: lines, footer: 0 });
+    }
   });
 
   it('a one-column file is read as before', async () => {
@@ -127,6 +173,15 @@ describe('as a person runs it', () => {
     expect(stored).toHaveLength(200);
     expect(new Set(stored.map((c) => c.email)).size).toBe(200);
   }, 120_000);
+
+  it('a dry run past a preamble line with a delimiter: the header found, the line reported, exit 0', async () => {
+    const input = join(t.dir, 'pre1.csv');
+    writeFileSync(input, 'Exported by CRM v2, 2024-05-01\nName,Email,Phone\nAnn A,ann@h.example.com,+12125550201\nBob B,bob@h.example.com,+12125550202\n');
+    const run = await runCli([input, '--dry-run']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/header on line 2: the 1 line before it skipped/);
+    expect(run.stderr).toMatch(/2 rows read, 2 valid, 0 invalid/);
+  });
 
   it('a Salesforce report imports its 5 rows and exits 0: the footer is not a failure', async () => {
     const input = join(t.dir, 'report.csv');

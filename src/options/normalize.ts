@@ -11,7 +11,7 @@ import { defaultStatePath } from '../state/scope.js';
 import { isWorkbookPath } from '../source/open.js';
 import { checkStreamInput, STDIN, STDIN_PATH } from '../source/file.js';
 import { readOption } from './spec.js';
-import { defaultOutputPath, isDryRunName, journalFor, OPTION_LIST, OPTIONS, type OptionFields, type OptionValues, type RawArgs } from './table.js';
+import { defaultOutputPath, journalFor, OPTION_LIST, OPTIONS, type OptionFields, type OptionValues, type RawArgs } from './table.js';
 
 /** What a run does: send (`import`), only read and validate (`dry-run`), or also look rows up read-only (`check`). */
 export type RunMode = 'import' | 'dry-run' | 'check';
@@ -113,7 +113,7 @@ export function normalizeOptions(raw: RawArgs, env: NodeJS.ProcessEnv): Options 
   if (!workbook && v.sheet !== undefined) throw new UsageError(`--sheet applies to .xlsx workbooks; ${file} is read as CSV`);
 
   // A dry run's outputs are derived data, with names of their own: it never writes a live run's
-  // files, and the next dry run replaces them.
+  // files by default, and the next dry run replaces them.
   if (mode !== 'import') {
     if (raw.results === undefined) v.results = defaultOutputPath(file, 'results', true);
     if (raw.failures === undefined) v.failures = defaultOutputPath(file, 'failures', true);
@@ -136,20 +136,10 @@ export function normalizeOptions(raw: RawArgs, env: NodeJS.ProcessEnv): Options 
   for (const [flag, p] of outputs) if (p !== undefined) checkWritableTarget(flag, p);
   const paths = outputs.map(([, p]) => p).filter((p): p is string => p !== undefined);
   if (new Set(paths).size !== paths.length) throw new UsageError('--results, --failures, --journal, --summary, --report and --log-file must be different files');
-  if (paths.includes(file)) throw new UsageError(`an output file is the input file ${file}; it would be overwritten`);
-  if (mode !== 'import' && !v.force) {
-    // A live run's files are judged by plan.ts, which knows a finished run from an unfinished one.
-    // A dry run replaces its own default outputs, and nothing else without --force.
-    const ours = defaultOutputPath(file, 'failures', true);
-    const created = [v.failures, ...(mode === 'dry-run' ? [] : [v.results])];
-    const existing = created.filter((p) => existsSync(p) && !isDryRunName(p));
-    if (existing.length > 0) {
-      throw new UsageError(
-        `${existing.join(' and ')} already exist${existing.length === 1 ? 's' : ''} and ${existing.length === 1 ? 'is' : 'are'} not a dry run's own output: ` +
-          `add --force to replace ${existing.length === 1 ? 'it' : 'them'}, or leave out --results / --failures (a dry run then writes ${ours})`,
-      );
-    }
-  }
+  // An output that is the input is refused by checkOutputs (sinks/output-paths.ts), which compares
+  // what the files are, not how their paths are spelled. What a dry run finds at its output paths
+  // is decided after that (run/previous-run.ts, setAsideDryRunOutputs): its own earlier output is
+  // replaced, anything else kept aside under a dated name; a live run's, by plan.ts.
 
   const state = v.state ?? defaultStatePath(env);
   return { ...carried(v), state, journal, file, inboxId: v.inboxId ?? '', mode, apiKey, apiSecret, warnings };

@@ -177,7 +177,7 @@ function createJournal(opts: Options, source: Source, mapping: ResolvedMapping, 
 
 function createOutputs(opts: Options, failureFormat: FailureFormat, cell: CellFilter, journal: Journal | undefined): Outputs {
   try {
-    // A dry run replaces its own earlier outputs (options.ts allowed it); a live run's were kept aside.
+    // A dry run replaces its own earlier outputs (cli.ts moved anything else aside: run/previous-run.ts); a live run's were kept aside.
     // Unlinked, never opened: a link there (refused by output-paths.ts already) would lose only itself.
     const fresh = (p: string): string => {
       if (opts.mode !== 'import') rmSync(p, { force: true });

@@ -18,33 +18,47 @@ export function filledCells(values: readonly string[]): number {
 }
 
 /**
- * Which of the first records is the header: the first one with at least two filled cells, when
- * every record before it has at most one filled cell and fewer fields than it (lines of text, as
- * a program writes a preamble) and the rows after it (up to HEADER_CONFIRM_ROWS, at least one)
- * all have its width. Otherwise 0: the first record, as in any CSV. A title row padded to the
- * table's width (`Report,,,`, as Excel saves a sheet with a title) is not looked past: the file
- * may as well be a table whose header names one column. `records` are the first records of the
- * file, in order; `undefined` stands for one that could not be parsed (a stray quote), which
- * ends the search.
+ * Which of the first records is the header: the first line that the rows after it (up to
+ * HEADER_CONFIRM_ROWS, at least one) all match in width, when every line before it is narrower
+ * and has fewer filled cells than it, and it has at least two filled cells. Lines looked past are
+ * either lines of text (at most one filled cell, as a program writes "Notes:") or, when the first
+ * line itself has several cells (`Exported by CRM v2, 2024-05-01`), lines narrower than a header
+ * with no cell that reads as data (an email address or a number), so the first row of a file whose
+ * header is simply narrower than its rows is never taken for the header. Otherwise 0: the first
+ * record, as in any CSV; in particular a first line that the next row matches in width is always
+ * the header, and a title row padded to the table's width (`Report,,,`, as Excel saves a sheet
+ * with a title) is not looked past: the file may as well be a table whose header names one column.
+ * `records` are the first records of the file, in order; `undefined` stands for one that could
+ * not be parsed (a stray quote), which ends the search.
  */
 export function findHeader(records: ReadonlyArray<readonly string[] | undefined>): number {
   const first = records[0];
-  if (first === undefined || filledCells(first) >= 2) return 0;
+  if (first === undefined) return 0;
+  const textFirst = filledCells(first) < 2;
+  if (!textFirst && (records[1] === undefined || records[1].length === first.length)) return 0;
   const last = Math.min(records.length - 1, MAX_PREAMBLE_RECORDS);
   let widest = first.length;
+  let mostFilled = filledCells(first);
   for (let i = 1; i <= last; i++) {
     const candidate = records[i];
     if (candidate === undefined) return 0;
-    if (filledCells(candidate) < 2) {
-      widest = Math.max(widest, candidate.length);
-      continue;
-    }
-    if (candidate.length <= widest) return 0;
+    const filled = filledCells(candidate);
     const following = records.slice(i + 1, i + 1 + HEADER_CONFIRM_ROWS);
-    if (following.length === 0 || following.some((r) => r === undefined || r.length !== candidate.length)) return 0;
-    return i;
+    const confirmed = following.length > 0 && following.every((r) => r !== undefined && r.length === candidate.length);
+    if (filled >= 2 && candidate.length > widest && filled > mostFilled && confirmed && (textFirst || !candidate.some(readsAsData))) return i;
+    // A line of text is looked past; so is, after a first line with several cells, a narrower
+    // line of several cells that is not confirmed as the header (a second line of preamble).
+    if (filled >= 2 && (textFirst || confirmed || candidate.length > first.length)) return 0;
+    widest = Math.max(widest, candidate.length);
+    mostFilled = Math.max(mostFilled, filled);
   }
   return 0;
+}
+
+/** A cell that reads as a value, not a column name: an email address, or a number or phone. */
+function readsAsData(cell: string): boolean {
+  const v = cell.trim();
+  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v) || /^[+(]?\d[\d\s().\-/]*$/.test(v);
 }
 
 /**

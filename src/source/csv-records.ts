@@ -22,6 +22,8 @@ import { fmt } from './limits.js';
 export const MAX_QUOTED_FIELD_LINES = 100;
 /** Characters of a failed record's text kept for the failures file (the rest is cut, with "…"). */
 export const MAX_RAW_CHARS = 64 * 1024;
+/** Text kept to parse again once the header is known (see `rewind`), in records of the size limit. */
+const REPLAY_RECORDS = 4;
 
 interface CsvApi {
   parse(buf: Buffer | undefined, end: boolean, push: (record: string[]) => void, close: () => void): CsvError | undefined;
@@ -60,6 +62,11 @@ export interface TextRecordsOptions {
   width?: number;
   /** @default MAX_QUOTED_FIELD_LINES */
   maxQuotedLines?: number;
+  /**
+   * Keep the text fed until `rewind` is called, so the records after the header can be parsed
+   * again once its width is known (csv-source.ts: the first read holds up to 64 KB of rows).
+   */
+  replayable?: boolean;
 }
 
 /** Line breaks (CRLF, CR and LF each count once) in buf[from, to). */
@@ -132,6 +139,9 @@ export class TextRecords {
   /** Absolute offset where the current parser's input starts (its info.bytes count from there). */
   private apiBase = 0;
   private hasCr = false;
+  /** All text fed since the start, while the header is being found (see `rewind`). */
+  private held: Buffer[] | undefined;
+  private heldBytes = 0;
   private readonly maxQuotedLines: number;
   private readonly delim: number;
   width: number | undefined;
@@ -141,7 +151,30 @@ export class TextRecords {
     // One ASCII character (csv-dialect's candidates, or --delimiter): compared as a byte.
     this.delim = Buffer.from(opts.delimiter, 'utf8')[0]!;
     this.width = opts.width;
+    if (opts.replayable) this.held = [];
     this.restart(0);
+  }
+
+  /**
+   * Parses again, with the current `width`, everything fed after absolute offset `at` (the end of
+   * the header), and returns its records; the records handed on before for that text are void.
+   * Without this, the rows that came in the same read as the header were parsed before its width
+   * was known, so a stray quote among them swallowed the lines up to the next quote instead of
+   * failing one line. `ended`: `end` was called already. Only once, and only when replayable;
+   * the text is not kept after it. Undefined when the text was not kept (more than REPLAY_RECORDS
+   * records' worth was read to find the header): the records handed on stand.
+   */
+  rewind(at: number, ended: boolean): TextItem[] | undefined {
+    if (this.held === undefined) return undefined;
+    const all = Buffer.concat(this.held);
+    this.held = undefined;
+    this.pending = all.subarray(at);
+    this.base = at;
+    this.baseLine = 1 + breaksIn(all, 0, at, this.hasCr);
+    this.restart(at);
+    const out: TextItem[] = [];
+    if (this.pending.length > 0 || ended) this.run(this.pending.length > 0 ? this.pending : undefined, ended, out);
+    return out;
   }
 
   private restart(at: number): void {
@@ -163,6 +196,12 @@ export class TextRecords {
 
   write(chunk: Buffer): TextItem[] {
     if (!this.hasCr && chunk.indexOf(0x0d) !== -1) this.hasCr = true;
+    if (this.held) {
+      this.held.push(chunk);
+      this.heldBytes += chunk.length;
+      // Memory stays bounded: a header followed by a flood of blank lines is not kept to replay.
+      if (this.heldBytes > REPLAY_RECORDS * this.opts.maxRecordBytes) this.held = undefined;
+    }
     this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     const out: TextItem[] = [];
     this.run(chunk, false, out);

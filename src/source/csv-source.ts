@@ -117,7 +117,7 @@ export async function openCsvSource(path: string, opts: CsvSourceOptions = {}): 
   });
   input.stream.on('error', (e) => decoder.destroy(e));
   input.stream.pipe(decoder);
-  const text = new TextRecords({ delimiter, maxRecordBytes: limits.maxRecordBytes });
+  const text = new TextRecords({ delimiter, maxRecordBytes: limits.maxRecordBytes, replayable: true });
 
   let closed = false;
   const destroyAll = (): void => {
@@ -129,7 +129,7 @@ export async function openCsvSource(path: string, opts: CsvSourceOptions = {}): 
   let queue: TextItem[] = [];
   let queued = 0;
   let ended = false;
-  /** Items read ahead to find the header, handed out again first. */
+  /** Items read ahead to find the header, handed out again first (when they cannot be parsed again). */
   let replay: TextItem[] = [];
   /** The next record or stray quote; undefined at the end (or once closed: a stop ends a wait for data). */
   const nextItem = async (): Promise<TextItem | undefined> => {
@@ -164,19 +164,35 @@ export async function openCsvSource(path: string, opts: CsvSourceOptions = {}): 
   try {
     let first = await nextItem();
     if (!first) throw noHeader(path);
-    if (first.kind === 'record' && filledCells(first.values) < 2) {
-      // Text before the table (LinkedIn's "Notes:")? The header is the first line the rows after
-      // it match in width (csv-layout.ts); the lines before it are reported, not read as rows.
+    if (first.kind === 'record') {
+      // Text before the table (LinkedIn's "Notes:", "Exported by CRM v2, 2024-05-01")? The header
+      // is the first line the rows after it match in width (csv-layout.ts); the lines before it are
+      // reported, not read as rows. Only a first line with at most one filled cell, or one the
+      // next line does not match in width, makes us read ahead: an ordinary file (and a pipe that
+      // sends a row at a time) waits for one line more, as before.
       const look: TextItem[] = [first];
-      while (look.length < MAX_PREAMBLE_RECORDS + HEADER_CONFIRM_ROWS + 1) {
-        const item = await nextItem();
-        if (!item) break;
-        look.push(item);
+      const second = await nextItem();
+      if (second) look.push(second);
+      if (filledCells(first.values) < 2 || (second?.kind === 'record' && second.values.length !== first.values.length)) {
+        while (look.length < MAX_PREAMBLE_RECORDS + HEADER_CONFIRM_ROWS + 1) {
+          const item = await nextItem();
+          if (!item) break;
+          look.push(item);
+        }
       }
       const h = findHeader(look.map((x) => (x.kind === 'record' ? x.values : undefined)));
       first = look[h]!;
-      replay = look.slice(h + 1);
       if (h > 0) linesBeforeHeader = first.line - 1;
+      if (first.kind === 'record') {
+        // The rows read so far were parsed before the header's width was known, so a stray quote
+        // among them was not caught (csv-records.ts): they are parsed again, as every later row is.
+        text.width = first.values.length;
+        const again = text.rewind(first.bytes, ended);
+        if (again) {
+          queue = again;
+          queued = 0;
+        } else replay = look.slice(h + 1);
+      } else replay = look.slice(h + 1);
     }
     if (first.kind === 'record') ahead = await nextItem();
     if (first.kind === 'stray' && first.reason.includes('grows past')) {
@@ -192,7 +208,6 @@ export async function openCsvSource(path: string, opts: CsvSourceOptions = {}): 
     if (first.kind === 'stray') throw new SourceError(`${path}: the header row cannot be read: line ${first.line}: ${first.reason}; close the quote, or double a quote inside a name ("")`);
     header = first.values;
     checkHeader(path, header, first.line, limits, invalidBytes);
-    text.width = header.length;
   } catch (e) {
     destroyAll();
     throw e;
