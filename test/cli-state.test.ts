@@ -228,3 +228,23 @@ describe('rows that left the file, and the review of issue 13', () => {
     expect(t.server.contacts().filter((c) => c.email === 'taker@example.com')).toHaveLength(1);
   });
 });
+
+describe('what counts as missing (state-store review 8)', () => {
+  it('--full with rows that fail: their contacts are still in the file, not missing', async () => {
+    const input = writeCsv(t.dir, 'full-fail.csv', [HEADER, ...people(10, 501)]);
+    expect((await runCli(t.live(input), env)).code).toBe(0);
+    const again = await runCli([...t.live(input), '--full', '--on-existing', 'fail', '--force', '--summary', join(t.dir, 'ff.json')], env);
+    expect(again.stdout + again.stderr).not.toMatch(/no row of this file led to/);
+    expect(JSON.parse(readFileSync(join(t.dir, 'ff.json'), 'utf8')).missingFromFile ?? 0).toBe(0);
+  });
+
+  it('a row the map rejects (a bad email) still leads to its contact by its other keys', async () => {
+    const rows = people(5, 601);
+    const input = writeCsv(t.dir, 'map-fail.csv', [HEADER, ...rows]);
+    expect((await runCli(t.live(input), env)).code).toBe(0);
+    const bad = writeCsv(t.dir, 'map-fail2.csv', [HEADER, ...rows.map((r, i) => (i === 0 ? [r[0]!, 'not-an-email@', r[2]!, r[3]!] : r))]);
+    const again = await runCli([...t.live(bad), '--summary', join(t.dir, 'mf.json')], env);
+    const summary = JSON.parse(readFileSync(join(t.dir, 'mf.json'), 'utf8'));
+    expect(summary.missingFromFile ?? 0, again.stderr).toBe(0);
+  });
+});

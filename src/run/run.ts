@@ -64,22 +64,22 @@ export async function run(opts: Options, io: RunIO): Promise<RunResult> {
   // A stop ends a read that waits for data (a pipe whose writer is silent), not only the sending.
   stopper.signal.addEventListener('abort', () => source.close(), { once: true });
   // Only a live run writes the state store: LiveDesk's answers, after the files have them.
-  const stateSink = store && opts.mode === 'import' ? new StateSink(store) : undefined;
+  const stateSink = store && opts.mode === 'import' ? new StateSink(store, (reason) => stopper.stop(reason)) : undefined;
   if (store) summary.state = store.file;
   const settle = (o: Outcome): void => {
     sinks.take(o);
     stateSink?.take(o);
     stopper.observe(o);
   };
-  const known =
-    store && !opts.full
-      ? (contact: ContactPayload) => {
-          const found = store.find(contact);
-          // A contact a row of this file leads to is not one the file "no longer has".
-          for (const c of Object.values(found)) if (c !== undefined) store.markSeen(c.id);
-          return decideKnown(contact, found);
-        }
-      : undefined;
+  const lookUp = store
+    ? (contact: ContactPayload) => {
+        const found = store.find(contact);
+        // A contact a row of this file leads to is not one the file "no longer has".
+        for (const c of Object.values(found)) if (c !== undefined) store.markSeen(c.id);
+        return found;
+      }
+    : undefined;
+  const known = lookUp && !opts.full ? (contact: ContactPayload) => decideKnown(contact, lookUp(contact)) : undefined;
 
   const map = new MapStage({
     mapping,
@@ -116,6 +116,9 @@ export async function run(opts: Options, io: RunIO): Promise<RunResult> {
       if (stopper.stopped) break;
       const row = map.decide(record);
       if (row === undefined) continue; // finished by the run this one resumes
+      // --full decides nothing by the store, and a row the map rejected is not sent: both still
+      // mark the contacts their keys lead to as in the file (state-store review 8).
+      if ((row.kind === 'ready' && opts.full) || (row.kind === 'failed' && row.contact)) lookUp?.(row.contact!);
       if (row.kind !== 'ready') settle(row);
       else await send.submit(row);
     }

@@ -3,7 +3,7 @@
 // never a dry run (which gets no StateSink), never a row still in flight. Committed every few
 // seconds and at the end, so a kill -9 leaves the store behind LiveDesk, never ahead of it.
 import { fingerprint } from '../send/known.js';
-import type { StateStore } from '../state/store.js';
+import { StateStoreError, type StateStore } from '../state/store.js';
 import type { Outcome } from '../types.js';
 
 const COMMIT_EVERY_MS = 2000;
@@ -12,7 +12,17 @@ export class StateSink {
   private readonly timer: NodeJS.Timeout;
   private committing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly store: StateStore) {
+  private stopped = false;
+
+  /**
+   * `stop`: ends the run with a reason (the run's stopper). A store write that fails while a row
+   * is settled stops the run with the store's message; the row keeps the outcome it already has
+   * in the output files (LiveDesk did answer), so it is never settled, nor counted, twice.
+   */
+  constructor(
+    private readonly store: StateStore,
+    private readonly stop: (reason: string) => void = () => undefined,
+  ) {
     this.timer = setInterval(() => {
       this.committing = this.committing.then(() => this.store.commit()).catch(() => undefined);
     }, COMMIT_EVERY_MS);
@@ -20,6 +30,16 @@ export class StateSink {
   }
 
   take(o: Outcome): void {
+    try {
+      this.record(o);
+    } catch (error) {
+      if (!(error instanceof StateStoreError)) throw error;
+      if (!this.stopped) this.stop(error.message);
+      this.stopped = true;
+    }
+  }
+
+  private record(o: Outcome): void {
     switch (o.kind) {
       case 'created':
       case 'updated':

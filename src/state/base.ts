@@ -15,8 +15,9 @@
 // 98 times in 100). Any other look-up: a binary search in the sparse index, one pread of that
 // stretch of the index (1 KiB), one pread of each candidate record. Every candidate is checked
 // against the record's own text: exact.
-import { closeSync, fstatSync, readSync } from 'node:fs';
-import { BASE_HEAD, BASE_MAGIC, decodeHeader, recLength, recValid } from './format.js';
+import { closeSync, fstatSync, readSync, statSync } from 'node:fs';
+import { StateStoreError } from './files.js';
+import { BASE_HEAD, BASE_MAGIC, REC_HEAD, decodeHeader, recLength, recValid } from './format.js';
 import type { ScopeRecord } from './scope.js';
 
 export interface BaseMeta {
@@ -120,11 +121,13 @@ export class BaseFile {
 
   markSeen(off: number): void {
     this.seenBits ??= new Uint8Array(Math.ceil(this.meta.recordsEnd / 64) + 1);
-    this.seenBits[off >>> 6] = this.seenBits[off >>> 6]! | (1 << ((off >>> 3) & 7));
+    // Arithmetic, not bit shifts: offsets past 4 GiB do not fit 32 bits.
+    const i = Math.floor(off / 64);
+    this.seenBits[i] = this.seenBits[i]! | (1 << (Math.floor(off / 8) % 8));
   }
 
   isSeen(off: number): boolean {
-    return this.seenBits !== undefined && (this.seenBits[off >>> 6]! & (1 << ((off >>> 3) & 7))) !== 0;
+    return this.seenBits !== undefined && (this.seenBits[Math.floor(off / 64)]! & (1 << (Math.floor(off / 8) % 8))) !== 0;
   }
 
   /** false: no record has a key of this hash (no read needed); true: maybe. */
@@ -221,7 +224,7 @@ export class BaseFile {
   }
 
   private checked(buf: Buffer, at: number, total: number, off: number): { buf: Buffer; at: number } {
-    if (!recValid(buf, at, total)) throw new Error(`state store: damaged record at ${off}`);
+    if (!recValid(buf, at, total)) throw damagedRecord(off);
     return { buf, at };
   }
 
@@ -241,7 +244,10 @@ export class BaseFile {
       while (at < n) {
         if (n - at < 4) break;
         const total = recLength(buf, at);
+        // A length that cannot be (a zeroed page: a failing disk) would never move on.
+        if (total < REC_HEAD) throw damagedRecord(pos + at);
         if (at + total > n) break;
+        if (!recValid(buf, at, total)) throw damagedRecord(pos + at);
         r.buf = buf;
         r.at = at;
         r.off = pos + at;
@@ -251,11 +257,21 @@ export class BaseFile {
       if (at === 0) {
         // One record larger than the stretch: read it whole.
         const total = recLength(buf, 0);
-        if (total <= n || pos + total > end) throw new Error(`state store: damaged record at ${pos}`);
+        if (total <= n || pos + total > end) throw damagedRecord(pos);
         buf = Buffer.allocUnsafe(total * 2);
         continue;
       }
       pos += at;
+    }
+  }
+
+  /** The file this base was opened from is still the one at `path` (not replaced by a merge since)? */
+  isAt(path: string): boolean {
+    try {
+      const [a, b] = [fstatSync(this.fd), statSync(path)];
+      return a.ino === b.ino && a.dev === b.dev;
+    } catch {
+      return false;
     }
   }
 
@@ -300,3 +316,10 @@ export function bloomHas(bloom: Uint32Array, h: number): boolean {
   }
   return true;
 }
+
+const damagedRecord = (off: number): StateStoreError =>
+  new StateStoreError(
+    `State store: damaged record at byte ${off} of the base file (a disk fault?): ` +
+      'point --state elsewhere, or remove the store with `livedesk-import state forget --inbox-id ID` (the next run then decides every row against LiveDesk once)',
+    { code: 'state_damaged' },
+  );

@@ -46,8 +46,12 @@ export async function stateCommand(a: StateArgs, io: Out): Promise<number> {
 async function show(path: string, io: Out): Promise<number> {
   const stores = await StateStore.describe(path);
   io.say(`State store: ${path}`);
-  if (stores.length === 0) io.say('It knows no contacts yet: a live import records what LiveDesk answers there.');
+  if (stores.every((s) => s.problem !== undefined)) io.say('It knows no contacts yet: a live import records what LiveDesk answers there.');
   for (const s of stores) {
+    if (s.problem !== undefined) {
+      io.say(`  ${s.file}: cannot be read as a store, left as it is: ${s.problem}`);
+      continue;
+    }
     io.say(`  ${s.baseUrl}, inbox ${s.inboxId}, account ${s.account}…: ${s.contacts.toLocaleString('en-US')} contacts, last written ${s.lastWritten?.toISOString() ?? 'never'} (${s.file})`);
     if (s.lastComplete) io.say(`    the last run that read its whole file (${s.lastComplete.at.toISOString()}) no longer had ${s.lastComplete.missing.toLocaleString('en-US')} of them: \`state export --missing FILE.csv\` lists them`);
   }

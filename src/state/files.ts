@@ -4,7 +4,8 @@
 // A store path is either a folder (the default `$XDG_STATE_HOME/livedesk-import/`, or any
 // existing folder, or a path ending in `/`): each scope gets a file of its own in it; or a file
 // (`--state FILE`): that file holds one scope, and opening it for another is refused.
-import { closeSync, constants, fchmodSync, fstatSync, lstatSync, openSync, promises as fsp, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, fchmodSync, fstatSync, linkSync, lstatSync, openSync, promises as fsp, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
 import { UsageError } from '../errors.js';
@@ -42,8 +43,26 @@ export type StorePlace =
   | { kind: 'folder'; dir: string }
   | { kind: 'file'; file: string };
 
+/**
+ * An I/O error met while opening, listing or removing a store (a folder that is not ours, a full
+ * or read-only disk, a path through a file) as a StateStoreError: a clear message and exit 2,
+ * never a crash. A StateStoreError passes as it is.
+ */
+export function cannotOpen(path: string, error: unknown): StateStoreError {
+  if (error instanceof StateStoreError) return error;
+  return new StateStoreError(`State store ${path} cannot be opened: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+}
+
 /** What a store path names, without creating anything. */
 export async function placeOf(path: string): Promise<StorePlace> {
+  try {
+    return await placeOfUnchecked(path);
+  } catch (error) {
+    throw cannotOpen(path, error);
+  }
+}
+
+async function placeOfUnchecked(path: string): Promise<StorePlace> {
   const trimmed = path.endsWith(sep) || path.endsWith('/') ? path.replace(/[\\/]+$/, '') || sep : path;
   const st = await lstatOrUndefined(trimmed);
   refuseLink(trimmed, st);
@@ -108,46 +127,102 @@ export function makePrivate(fd: number): void {
 
 const heldHere = new Set<string>();
 
+/** A lock that cannot be read (written by something else, a disk fault) is busy until it is this old. */
+const UNREADABLE_LOCK_STALE_MS = 30_000;
+
 /**
- * One writer per store: a lock file holding the writer's process ID, created exclusively. A lock
- * whose process is gone (a kill -9, a power loss) is taken over; a live one refuses the run.
+ * One writer per store: a lock file holding the writer's process ID. It appears with its content
+ * in one step (written under a name of its own, then hard-linked to the lock's name: EEXIST means
+ * another writer has it), so no one ever sees it empty. A lock whose process is gone (a kill -9,
+ * a power loss) is taken over by renaming it aside first: only one of several processes that
+ * found the same stale lock can win that rename, and the winner checks that what it moved really
+ * was the stale lock (not a fresh one another process had just made) before it removes it.
  */
 export function acquireLock(file: string): () => void {
   const lock = lockFileOf(file);
   if (heldHere.has(lock)) throw busy(file, process.pid);
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const fd = openSync(lock, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, FILE_MODE);
+  const mine = `${lock}.${process.pid}-${randomBytes(4).toString('hex')}`;
+  const fd = openSync(mine, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, FILE_MODE);
+  try {
+    fchmodSync(fd, FILE_MODE);
+    writeSync(fd, `${process.pid}\n`);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    for (let attempt = 0; attempt < 8; attempt++) {
       try {
-        fchmodSync(fd, FILE_MODE);
-        writeSync(fd, `${process.pid}\n`);
-      } finally {
-        closeSync(fd);
+        linkSync(mine, lock);
+        heldHere.add(lock);
+        return () => {
+          heldHere.delete(lock);
+          // Only a lock that is still ours: never one another process holds now.
+          if (lockHolder(lock) === process.pid) rmSync(lock, { force: true });
+        };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
-      heldHere.add(lock);
-      return () => {
-        heldHere.delete(lock);
-        rmSync(lock, { force: true });
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      // Another process took over the same stale lock between our removal and our create.
-      if (attempt > 0) throw busy(file, lockHolder(lock));
-      const st = lstatSync(lock);
+      let st: Stats;
+      try {
+        st = lstatSync(lock);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // released meanwhile
+        throw error;
+      }
       refuseLink(lock, st);
       if (!st.isFile()) throw new StateStoreError(`State store lock ${lock} is not a file: refused`);
-      const pid = Number.parseInt(readFileSync(lock, 'utf8'), 10);
-      // Our own process ID in a lock this process does not hold: a container's earlier run (PID 1 again).
-      if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw busy(file, pid);
-      rmSync(lock, { force: true });
+      const pid = lockHolder(lock);
+      if (!stale(pid, st)) throw busy(file, pid);
+      // Stale: move it aside. Of several processes that found it stale, one rename wins.
+      const aside = `${lock}.stale.${process.pid}`;
+      try {
+        renameSync(lock, aside);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw error;
+      }
+      const moved = lockHolder(aside);
+      let movedSt: Stats | undefined;
+      try {
+        movedSt = lstatSync(aside);
+      } catch {
+        movedSt = undefined;
+      }
+      if (movedSt !== undefined && !stale(moved, movedSt)) {
+        // Another process took the stale lock over between our check and our rename: what we
+        // moved is its live lock. Put it back (unless yet another lock is there) and give way.
+        try {
+          linkSync(aside, lock);
+        } catch {
+          // another lock is in place already: leave that one
+        }
+        rmSync(aside, { force: true });
+        throw busy(file, moved);
+      }
+      rmSync(aside, { force: true });
     }
+    throw busy(file, lockHolder(lock));
+  } finally {
+    rmSync(mine, { force: true });
   }
 }
 
-/** The process ID written in a lock file, or NaN when it cannot be read (gone, being written). */
+/**
+ * Is a lock with this content stale? Its process is gone, or it is our own process ID in a lock
+ * this process does not hold (a container's earlier run: PID 1 again). One that cannot be read
+ * as a process ID is busy until it is old: nothing of ours writes such a lock.
+ */
+function stale(pid: number, st: Stats): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return Date.now() - st.mtimeMs > UNREADABLE_LOCK_STALE_MS;
+  if (pid === process.pid) return true;
+  return !alive(pid);
+}
+
+/** The process ID written in a lock file, or NaN when it cannot be read (gone, damaged). */
 function lockHolder(lock: string): number {
   try {
-    return Number.parseInt(readFileSync(lock, 'utf8'), 10);
+    const text = readFileSync(lock, 'utf8');
+    return /^\d+\n?$/.test(text) ? Number(text.trim()) : Number.NaN;
   } catch {
     return Number.NaN;
   }
@@ -176,8 +251,22 @@ const busy = (file: string, pid: number): StateStoreError =>
 export function removeLeftovers(file: string): void {
   const dir = dirname(file);
   const name = basename(file);
+  // Exactly the names we make (merge.ts, missing.ts: `.tmp-<pid>`; acquireLock: `-lock.<pid>-<hex>`,
+  // `-lock.stale.<pid>`), never a user's own file that merely starts like one (`crm.tmp-notes.txt`).
+  const ours = [`${name}.tmp-`, `${name}-missing.tmp-`];
+  const lockTmp = `${lockFileOf(name)}.`;
   for (const entry of readdirSync(dir)) {
-    if (!entry.startsWith(`${name}.tmp-`) && !entry.startsWith(`${name}-missing.tmp-`)) continue;
+    let pid: number | undefined;
+    const prefix = ours.find((p) => entry.startsWith(p));
+    if (prefix !== undefined) {
+      if (!/^\d+$/.test(entry.slice(prefix.length))) continue;
+    } else if (entry.startsWith(lockTmp)) {
+      // Another writer's lock in the making, or a takeover in progress: only a gone process's.
+      const m = /^(?:(\d+)-[0-9a-f]{8}|stale\.(\d+))$/.exec(entry.slice(lockTmp.length));
+      if (m === null) continue;
+      pid = Number(m[1] ?? m[2]);
+      if (pid === process.pid || alive(pid)) continue;
+    } else continue;
     const path = join(dir, entry);
     if (lstatSync(path).isFile()) rmSync(path, { force: true });
   }
@@ -208,9 +297,12 @@ export async function storeFileExists(file: string): Promise<boolean> {
   return st?.isFile() === true && st.size > 0;
 }
 
-/** Removes a store: its base file, log, lock and missing list. */
+/**
+ * Removes a store: its missing list, log, base file and lock, in that order, so that one stopped
+ * half-way never leaves a log without its base (the lock goes last: it is held while removing).
+ */
 export async function removeStoreFiles(file: string): Promise<void> {
-  for (const path of [file, logFileOf(file), lockFileOf(file), missingFileOf(file)]) {
+  for (const path of [missingFileOf(file), logFileOf(file), file, lockFileOf(file)]) {
     await fsp.rm(path, { force: true });
   }
 }

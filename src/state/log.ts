@@ -83,6 +83,16 @@ const READ_AHEAD = 512;
 /** Unwritten entries are written out past this (and at every commit). */
 const FLUSH_AT = 1 << 20;
 
+/** What `LogFile.open` answers for an empty log, or one holding the beginning of a header only. */
+export const LOG_HEADER_CUT_SHORT = 'log header cut short';
+
+/** Empty, or the beginning of a log header and nothing more (its magic, then less than a header). */
+function headerCutShort(b: Buffer): boolean {
+  const size = b.length;
+  if (size >= 4096) return false;
+  return LOG_MAGIC.startsWith(b.toString('latin1', 0, Math.min(size, 8))) && (size < 24 || b.indexOf(0x7d /* } */, 24) < 0);
+}
+
 export class LogFile {
   /** Grows as entries come (up to ~FLUSH_AT): a night that writes nothing keeps 64 KiB. */
   private pending = Buffer.allocUnsafe(64 << 10);
@@ -116,7 +126,9 @@ export class LogFile {
     const head = Buffer.alloc(Math.min(size, 64 << 10));
     readSync(fd, head, 0, head.length, 0);
     const h = decodeHeader(LOG_MAGIC, head);
-    if (typeof h === 'string') return h;
+    // Decided from the bytes read here, not from a second look at the file (a writer may have
+    // written the header in between).
+    if (typeof h === 'string') return headerCutShort(head) ? LOG_HEADER_CUT_SHORT : h;
     const meta = h.meta as unknown as LogMeta;
     if (typeof meta.token !== 'string' || typeof meta.base !== 'string') return 'log header incomplete';
     // Until replay() has checked the entries, the whole file counts as written (reads go to it).
@@ -222,6 +234,11 @@ export class LogFile {
   private synced = 0;
   private inFlight: Promise<void> | undefined;
   private closed = false;
+
+  /** An fdatasync runs on the file now. */
+  get busy(): boolean {
+    return this.inFlight !== undefined;
+  }
 
   /** Resolves once no fdatasync runs on the file (it must stay open until then). */
   async idle(): Promise<void> {

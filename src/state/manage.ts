@@ -1,9 +1,11 @@
 // What `livedesk-import state` and `state forget` need: list the stores at a path, remove them.
-// Both only read (no lock, nothing created); a damaged file is reported, never changed.
+// Listing only reads (no lock, nothing created); a damaged file is reported, never changed.
+// Forgetting takes each store's lock first: a store a live import is writing is never removed.
 import { closeSync } from 'node:fs';
 import { BaseFile } from './base.js';
 import {
   StateStoreError,
+  acquireLock,
   openExisting,
   placeOf,
   removeStoreFiles,
@@ -14,7 +16,7 @@ import {
 import { removeLegacyStore, removeLegacyStores } from './legacy.js';
 import { readMissingHead, type MissingHead } from './missing.js';
 import { openBase } from './open.js';
-import { LEGACY_EXTENSION, STORE_EXTENSION, describeScope, sameScope, scopeRecord, shortAccount, type StoreScope } from './scope.js';
+import { LEGACY_EXTENSION, STORE_EXTENSION, describeScope, sameScope, scopeRecord, shortAccount, type ScopeRecord, type StoreScope } from './scope.js';
 import { StateStore } from './store.js';
 
 export interface StoreDescription {
@@ -27,6 +29,8 @@ export interface StoreDescription {
   lastWritten?: Date;
   /** The last run that read its whole file: when, and how many known contacts it no longer had. */
   lastComplete?: { at: Date; missing: number };
+  /** The file cannot be read as a store (damaged, another program's, unreadable): why. The other fields are empty. */
+  problem?: string;
 }
 
 /** What the stores at `path` (a state folder, or one store file) hold. */
@@ -35,13 +39,22 @@ export async function describeStores(path: string): Promise<StoreDescription[]> 
   const files = place.kind === 'folder' ? await storeFilesIn(place.dir) : [place.file];
   const out: StoreDescription[] = [];
   for (const file of files) {
-    if (!(await storeFileExists(file))) continue;
-    const base = openBase(file, undefined, false);
-    if (base === undefined) continue;
-    const scope = base.meta.scope;
-    base.close();
-    // The count and the last write include the log since the last merge: open it read-only.
-    const store = await StateStore.openScope(file, scope, { readOnly: true });
+    let store: StateStore;
+    let scope: ScopeRecord;
+    try {
+      if (!(await storeFileExists(file))) continue;
+      const base = openBase(file, undefined, false);
+      if (base === undefined) continue;
+      scope = base.meta.scope;
+      base.close();
+      // The count and the last write include the log since the last merge: open it read-only.
+      store = await StateStore.openScope(file, scope, { readOnly: true });
+    } catch (error) {
+      // One file that is not a store (or a damaged one) is named; the others are still listed.
+      if (place.kind !== 'folder') throw error;
+      out.push({ file, baseUrl: '', inboxId: '', account: '', contacts: 0, problem: (error as Error).message });
+      continue;
+    }
     try {
       const d: StoreDescription = { file, baseUrl: scope.baseUrl, inboxId: scope.inboxId, account: shortAccount(scope.account), contacts: store.count() };
       const lw = store.lastWritten();
@@ -80,7 +93,7 @@ export async function forgetStores(path: string, scope?: StoreScope): Promise<vo
     const files = place.kind === 'folder' ? await storeFilesIn(place.dir) : [place.file];
     // Only what is a store of ours: a --state that names the input CSV, or another program's
     // file in the folder, is never deleted.
-    for (const file of files) if (isOurStore(file)) await removeStoreFiles(file);
+    for (const file of files) if (isOurStore(file)) await removeLocked(file);
     // Stores of the earlier LMDB format in the state folder go too (they are never read).
     if (place.kind === 'folder') await removeLegacyStores(place.dir);
     return;
@@ -92,7 +105,7 @@ export async function forgetStores(path: string, scope?: StoreScope): Promise<vo
   if (!(await storeFileExists(file))) return;
   // A damaged store of this scope's own name (in a folder) is removed too: it can be of no use.
   if (place.kind === 'folder' && !isOurStore(file)) {
-    await removeStoreFiles(file);
+    await removeLocked(file);
     return;
   }
   if (!isOurStore(file)) throw new StateStoreError(`${file} is not a livedesk-import state store: not removed`, { code: 'state_not_a_store' });
@@ -105,5 +118,15 @@ export async function forgetStores(path: string, scope?: StoreScope): Promise<vo
       { code: 'state_other_scope' },
     );
   }
-  await removeStoreFiles(file);
+  await removeLocked(file);
+}
+
+/** Removes a store's files under its lock (a live writer's store: state_busy, nothing removed). */
+async function removeLocked(file: string): Promise<void> {
+  const release = acquireLock(file);
+  try {
+    await removeStoreFiles(file);
+  } finally {
+    release();
+  }
 }

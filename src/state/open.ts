@@ -2,7 +2,7 @@
 // there is none), the log beside it, and the writer's lock. Every refusal is a StateStoreError
 // (exit 2 before the first request).
 import { randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, readSync, rmSync } from 'node:fs';
+import { closeSync, fstatSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BaseFile } from './base.js';
 import {
@@ -16,11 +16,13 @@ import {
   removeLeftovers,
   storeFileOf,
 } from './files.js';
-import { LOG_MAGIC } from './format.js';
-import { LogFile } from './log.js';
+import { LOG_HEADER_CUT_SHORT, LogFile } from './log.js';
 import { looksLikeLmdb } from './legacy.js';
 import { openNew, syncFolder, writeBase } from './merge.js';
 import { describeScope, sameScope, type ScopeRecord } from './scope.js';
+
+/** How many times a reader opens again when a writer's merge came in between. */
+const READER_ATTEMPTS = 20;
 
 export const newToken = (): string => randomBytes(12).toString('hex');
 
@@ -84,8 +86,9 @@ export function openLog(file: string, base: BaseFile | undefined, writable: bool
   try {
     const log = LogFile.open(fd, writable);
     if (typeof log === 'string') {
-      // Killed between creating the log and writing its header: no entry was ever in it.
-      if (!headerCutShort(fd)) throw damaged(path, log);
+      // Killed between creating the log and writing its header (or, for a reader, a writer in
+      // the middle of writing it): no entry was ever in it.
+      if (log !== LOG_HEADER_CUT_SHORT) throw damaged(path, log);
       if (writable) rmSync(path, { force: true });
       return undefined;
     }
@@ -108,15 +111,6 @@ export function openLog(file: string, base: BaseFile | undefined, writable: bool
   }
 }
 
-/** Empty, or the beginning of a log header and nothing more (its magic, then less than a header). */
-function headerCutShort(fd: number): boolean {
-  const size = fstatSync(fd).size;
-  if (size >= 4096) return false;
-  const b = Buffer.alloc(size);
-  readSync(fd, b, 0, size, 0);
-  return LOG_MAGIC.startsWith(b.toString('latin1', 0, Math.min(size, 8))) && (size < 24 || b.indexOf(0x7d /* } */, 24) < 0);
-}
-
 /** A fresh, empty log for `base`. */
 export function createLog(file: string, base: BaseFile): LogFile {
   const path = logFileOf(file);
@@ -131,16 +125,36 @@ export async function openFiles(path: string, scope: ScopeRecord, writable: bool
   const place = await placeOf(path);
   const file = storeFileOf(place, scope);
   if (!writable) {
+    // A reader takes no lock: a writer may merge while it opens (rename a new base in, replace
+    // or remove the log). Whatever does not fit together is tried again from the start.
     for (let attempt = 0; ; attempt++) {
       const base = openBase(file, scope, false);
-      const log = openLog(file, base, false);
-      if (log !== 'newer') return { file, base, log, release: () => undefined };
+      let log: LogFile | undefined | 'newer';
+      try {
+        log = openLog(file, base, false);
+      } catch (error) {
+        base?.close();
+        if (attempt >= READER_ATTEMPTS) throw error;
+        continue;
+      }
+      // The base opened is still the one in place: else it may lack what the log it no longer
+      // has held (a merge renamed the new base in, then removed the log, in between).
+      if (log !== 'newer' && (base === undefined || base.isAt(file))) return { file, base, log, release: () => undefined };
+      if (log !== 'newer') log?.close();
       base?.close();
-      if (attempt === 3) throw damaged(logFileOf(file), 'the log does not belong to this base file');
+      if (attempt >= READER_ATTEMPTS) throw damaged(logFileOf(file), 'the log does not belong to this base file');
     }
   }
   await ensureFolder(place.kind === 'folder' ? place.dir : dirname(file), place.kind === 'folder');
-  const release = acquireLock(file);
+  let release: () => void;
+  try {
+    release = acquireLock(file);
+  } catch (error) {
+    // An LMDB store named by --state has a lock of its own format under the same name (never
+    // readable as ours): say what the file is, not that it is busy.
+    if (error instanceof StateStoreError && error.code === 'state_busy' && looksLikeLmdb(file)) throw damaged(file, 'an LMDB store');
+    throw error;
+  }
   let base: BaseFile | undefined;
   let log: LogFile | undefined;
   try {
@@ -149,8 +163,12 @@ export async function openFiles(path: string, scope: ScopeRecord, writable: bool
     if (base === undefined) {
       writeBase(file, { scope, created: Date.now(), token: newToken() }, { base: undefined, log: undefined, superseded: () => false, latest: () => false });
       base = openBase(file, scope, true)!;
+      // A log left without its base (a forget stopped half-way, a user's rm of the base file)
+      // extends a base that is gone: none of it may be applied, and it must not block the store.
+      log = createLog(file, base);
+    } else {
+      log = (openLog(file, base, true) as LogFile | undefined) ?? createLog(file, base);
     }
-    log = (openLog(file, base, true) as LogFile | undefined) ?? createLog(file, base);
     return { file, base, log, release };
   } catch (error) {
     base?.close();

@@ -10,7 +10,7 @@
 // (a torn last one is ignored) and the base as it was or as merged: behind, never ahead, never corrupt.
 import type { BaseFile } from './base.js';
 import { rmSync } from 'node:fs';
-import { StateStoreError, logFileOf } from './files.js';
+import { StateStoreError, cannotOpen, logFileOf } from './files.js';
 import {
   KINDS,
   KIND_NO,
@@ -105,14 +105,19 @@ export class StateStore {
   /** The same, for a scope as stored (its account already a hash). */
   static async openScope(path: string, rec: ScopeRecord, options: OpenOptions = {}): Promise<StateStore> {
     const readOnly = options.readOnly === true;
-    const f = await openFiles(path, rec, !readOnly);
+    let f: Awaited<ReturnType<typeof openFiles>>;
+    try {
+      f = await openFiles(path, rec, !readOnly);
+    } catch (error) {
+      throw cannotOpen(path, error);
+    }
     try {
       return new StateStore(f.file, rec, f.base, f.log, readOnly, f.release, options.mergeAfter ?? MERGE_ENTRIES);
     } catch (error) {
       f.base?.close();
       f.log?.close();
       f.release();
-      throw error;
+      throw cannotOpen(f.file, error);
     }
   }
 
@@ -290,14 +295,18 @@ export class StateStore {
   /** Makes everything recorded so far durable (written and fdatasync'ed); merges past a size. */
   async commit(): Promise<void> {
     this.assertOpen();
-    if (this.readOnly || this.view.log === undefined) return;
+    if (this.readOnly) return;
+    // Before the check for a log: a merge that failed half-way may have left none.
     this.throwIfFailed();
+    if (this.view.log === undefined) return;
     try {
       await this.view.log.sync();
       const log = this.view.log;
       if (log !== undefined && (this.view.logEntries > this.mergeAfter || log.bytes > MERGE_BYTES)) {
-        // Not while another commit's fdatasync runs on the log: the merge closes it.
-        await log.idle();
+        // Not while another commit's fdatasync runs on the log: the merge closes it. Another
+        // commit may start one while this one waits: checked again with no await before the merge.
+        do await log.idle();
+        while (log.busy);
         if (this.view.log === log) this.merge(true);
       }
     } catch (error) {
@@ -311,7 +320,7 @@ export class StateStore {
     try {
       if (!this.readOnly && this.view.log !== undefined) {
         await this.commit();
-        await this.view.log?.idle();
+        while (this.view.log?.busy) await this.view.log.idle();
         try {
           if (this.view.ids.size > 0) this.merge(false);
           // Nothing written tonight: the empty log goes, the base stays as it was.
@@ -330,12 +339,16 @@ export class StateStore {
 
   /** Deletes a scope's store at `path`, or every store there when no scope is given. */
   static forget(path: string, scope?: StoreScope): Promise<void> {
-    return forgetStores(path, scope);
+    return forgetStores(path, scope).catch((error: unknown) => {
+      throw cannotOpen(path, error);
+    });
   }
 
   /** What the stores at `path` hold, for `livedesk-import state`. */
   static describe(path: string): Promise<StoreDescription[]> {
-    return describeStores(path);
+    return describeStores(path).catch((error: unknown) => {
+      throw cannotOpen(path, error);
+    });
   }
 
   // ── the writes ─────────────────────────────────────────────────────────────────────────────
@@ -368,20 +381,28 @@ export class StateStore {
       latest: (buf, at, off) => this.view.isLatest(buf, at, off),
     });
     // The new base holds everything: the old files may go (a crash before this point leaves the
-    // old log beside the new base, recognised by its token and dropped at the next open).
+    // old log beside the new base, recognised by its token and dropped at the next open). The new
+    // files are opened before the old ones are let go: if that fails, the view still reads what
+    // the store holds, and the failure stops every later write.
+    const base = openBase(this.file, this.scope, true)!;
+    let next: LogFile | undefined;
+    try {
+      if (!again) rmSync(logFileOf(this.file), { force: true });
+      else next = createLog(this.file, base);
+    } catch (error) {
+      base.close();
+      throw error;
+    }
     this.view.base?.close();
     log.close();
     this.recentIds.fill('');
-    this.view.reset(undefined, undefined);
-    const base = openBase(this.file, this.scope, true)!;
-    if (!again) rmSync(logFileOf(this.file), { force: true });
-    this.view.reset(base, again ? createLog(this.file, base) : undefined);
+    this.view.reset(base, next);
   }
 
   private beginWrite(): LogFile {
     this.assertOpen();
+    if (!this.readOnly) this.throwIfFailed();
     if (this.readOnly || this.view.log === undefined) throw new Error(`state store ${this.file} is opened read-only`);
-    this.throwIfFailed();
     return this.view.log;
   }
 
@@ -390,8 +411,10 @@ export class StateStore {
   }
 
   private writeFailed(error: unknown): StateStoreError {
-    if (error instanceof StateStoreError) return error;
+    // Recorded whatever its kind: a StateStoreError (a file that cannot be opened in a merge)
+    // stops later writes as surely as a full disk.
     this.failure ??= error;
+    if (error instanceof StateStoreError) return error;
     return new StateStoreError(`State store ${this.file} could not be written: ${(error as Error)?.message ?? error}`, {
       cause: error,
       code: 'state_write',
