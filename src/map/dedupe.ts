@@ -10,6 +10,7 @@
 // row to the failures file as a duplicate it is not, where it can be checked and resent; it can
 // never merge two contacts.
 
+import { fmix32 } from '../hash32.js';
 import type { ContactFields } from '../types.js';
 
 export type DuplicateKey = 'email' | 'phone_number' | 'identifier';
@@ -62,15 +63,6 @@ function murmurStep(h: number, unit: number): number {
   h ^= k;
   h = (h << 13) | (h >>> 19);
   return (Math.imul(h, 5) + 0xe6546b64) | 0;
-}
-
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 export class InFileDuplicates {

@@ -8,6 +8,8 @@
 // string of printable ASCII (no spaces, no control characters). Anything else is refused with the
 // reason; the row then goes to the failures file, never to the results with a wrong ID.
 
+import { fmix32 } from '../hash32.js';
+
 const MAX_ID_LENGTH = 128;
 const OPAQUE = /^[\x21-\x7e]{1,128}$/;
 
@@ -157,13 +159,4 @@ function fingerprint(id: string): [number, number] {
 
 function slotOf(hi: number, lo: number): number {
   return fmix32(lo ^ Math.imul(hi, 0x9e3779b1));
-}
-
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
