@@ -10,6 +10,7 @@
 import { closeSync, linkSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { UsageError } from '../errors.js';
+import { processAlive } from '../process-alive.js';
 
 /** Another run holds these output files: exit 2, nothing sent. */
 export class LockError extends UsageError {
@@ -24,15 +25,7 @@ interface LockInfo {
   since: string;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: the process exists but belongs to someone else.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+const alive = processAlive;
 
 let tempCount = 0;
 /** Locks this process holds now. */

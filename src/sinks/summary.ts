@@ -177,7 +177,7 @@ export function formatSummary(s: Summary): string {
     if (s.resumedRows) lines.push(`(${s.resumedRows} of these rows were finished by the earlier run this one resumed.)`);
     if (s.unchanged) lines.push(`${s.unchanged} unchanged: LiveDesk holds these fields already, nothing was sent${s.state !== undefined ? ' (the state store does not see edits or deletions made inside LiveDesk: --full checks every row against it)' : ''}.`);
     if (s.missingFromFile) lines.push(`The state store knows ${s.missingFromFile} contacts of this inbox that no row of this file led to (kept in LiveDesk, never deleted).`);
-    lines.push(`${s.requests} requests, ${s.retries} retries, ${secs} s (${rate} contacts/s).`);
+    lines.push(`${s.requests} ${s.requests === 1 ? 'request' : 'requests'}, ${s.retries} ${s.retries === 1 ? 'retry' : 'retries'}, ${secs} s (${rate} contacts/s).`);
   }
   const codes = (Object.entries(s.byError) as Array<[ErrorCode, number]>).sort((a, b) => b[1] - a[1]);
   if (codes.length > 0) {

@@ -10,6 +10,7 @@ import type { Stats } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
 import { UsageError } from '../errors.js';
 import { STORE_EXTENSION, scopeFileName, type ScopeRecord } from './scope.js';
+import { processAlive } from '../process-alive.js';
 
 /** A state store problem that stops the run before it starts (exit 2). */
 export class StateStoreError extends UsageError {
@@ -228,14 +229,7 @@ function lockHolder(lock: string): number {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+const alive = processAlive;
 
 const busy = (file: string, pid: number): StateStoreError =>
   new StateStoreError(
