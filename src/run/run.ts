@@ -17,7 +17,7 @@ import { writeReport } from '../sinks/report/index.js';
 import { emptySummary, formatSummary, restoreSummary, writeSummaryJson, type Summary } from '../sinks/summary.js';
 import { SourceError } from '../source/errors.js';
 import { describeSource } from '../source/open.js';
-import type { ContactPayload, Outcome } from '../types.js';
+import type { ContactPayload, Outcome, ValidRow } from '../types.js';
 import { planRun } from './plan.js';
 import { Stopper } from './stopper.js';
 
@@ -80,6 +80,13 @@ export async function run(opts: Options, io: RunIO): Promise<RunResult> {
       }
     : undefined;
   const known = lookUp && !opts.full ? (contact: ContactPayload) => decideKnown(contact, lookUp(contact)) : undefined;
+  // Rows `known` does not see still lead to contacts the file has: every row with --full (nothing
+  // decided by the store), a row the map rejected (not sent) — so they are not called "missing".
+  const markInFile = lookUp
+    ? (row: ValidRow | Outcome): void => {
+        if ((row.kind === 'ready' && opts.full) || (row.kind === 'failed' && row.contact)) lookUp(row.contact!);
+      }
+    : undefined;
 
   const map = new MapStage({
     mapping,
@@ -116,9 +123,7 @@ export async function run(opts: Options, io: RunIO): Promise<RunResult> {
       if (stopper.stopped) break;
       const row = map.decide(record);
       if (row === undefined) continue; // finished by the run this one resumes
-      // --full decides nothing by the store, and a row the map rejected is not sent: both still
-      // mark the contacts their keys lead to as in the file (state-store review 8).
-      if ((row.kind === 'ready' && opts.full) || (row.kind === 'failed' && row.contact)) lookUp?.(row.contact!);
+      markInFile?.(row);
       if (row.kind !== 'ready') settle(row);
       else await send.submit(row);
     }
