@@ -146,8 +146,10 @@ describe('review 4: I/O errors while opening are clear refusals, not crashes', (
     const f = join(root, `plain-${++n}.txt`);
     writeFileSync(f, 'not a folder');
     const through = join(f, 'x') + '/';
-    for (const p of [StateStore.open(through, SCOPE), StateStore.open(join(f, 'x', 'y.store'), SCOPE), StateStore.describe(join(f, 'x', 'y.store')), StateStore.forget(through, SCOPE)]) {
-      await expect(p).rejects.toMatchObject({ name: 'StateStoreError', code: 'state_store' });
+    // Each started only when awaited: a rejection nobody awaits yet is an unhandled one.
+    const calls = [() => StateStore.open(through, SCOPE), () => StateStore.open(join(f, 'x', 'y.store'), SCOPE), () => StateStore.describe(join(f, 'x', 'y.store')), () => StateStore.forget(through, SCOPE)];
+    for (const call of calls) {
+      await expect(call()).rejects.toMatchObject({ name: 'StateStoreError', code: 'state_store' });
     }
     await expect(StateStore.open(through, SCOPE)).rejects.toThrow(/cannot be opened: ENOTDIR/);
   });
